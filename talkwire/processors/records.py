@@ -1,0 +1,219 @@
+"""Every record talkwire reads, keeps or publishes, defined once.
+
+The JSON Schemas of the output topics (``schemas/``) are generated from these models
+(``talkwire schemas``); records travel as JSON encoded with orjson (``to_json``/``from_json``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+EventType = Literal[
+    "negotiation_round",
+    "ministerial_meeting",
+    "summit",
+    "phone_call",
+    "agreement_signing",
+    "speech",
+    "incident",
+    "other",
+]
+DatePrecision = Literal["day", "month", "year"]
+InputFormat = Literal["json", "dispatch"]
+LanguageStatus = Literal["supported", "unsupported", "undetermined"]
+EntityKind = Literal["country", "organisation", "place", "person"]
+
+
+class Record(BaseModel):
+    """Base of all records: strict field names, JSON via orjson."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+    @classmethod
+    def from_json(cls, data: bytes | str):
+        return cls.model_validate(orjson.loads(data))
+
+
+# --------------------------------------------------------------------------- input
+
+
+class Article(Record):
+    """A raw article after parsing and normalisation (HTML stripped, Unicode NFC)."""
+
+    id: str
+    source: str
+    published_at: str = Field(
+        description="ISO 8601 with UTC offset; for the dispatch format only 'YYYY-MM'"
+    )
+    published_precision: DatePrecision = Field(
+        description="'day' when the full timestamp is known, 'month' for 'date YYYY-MM' dispatches"
+    )
+    language: str | None = Field(default=None, description="ISO 639-1 as declared by the producer")
+    title: str = ""
+    body: str
+    input_format: InputFormat = "json"
+    extra: dict[str, Any] = Field(default_factory=dict, description="producer fields carried through")
+    content_hash: str = Field(description="hash of the normalised title and body, to tell redeliveries from conflicting ids")
+
+    @property
+    def text(self) -> str:
+        """Title and body as one text, paragraphs separated by blank lines."""
+        return f"{self.title}\n\n{self.body}" if self.title else self.body
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+class EntityMention(Record):
+    """One normalised entity, with every surface form seen in the article."""
+
+    kind: EntityKind
+    canonical: str = Field(description="canonical name (places, people) or code (countries: ISO 3166-1 alpha-2; organisations: short name)")
+    name: str = Field(description="display name")
+    surface_forms: list[str] = Field(default_factory=list)
+    mentions: int = 1
+    first_offset: int = 0
+    country: str | None = Field(default=None, description="places: country code; people: party (country or organisation) when known")
+    region: str | None = None
+
+
+class Quote(Record):
+    text: str
+    speaker: str | None = Field(description="canonical person name, or None when unattributed")
+    speaker_party: str | None = None
+    cue: str | None = Field(default=None, description="the attribution cue, e.g. 'a-t-il ajouté', 'said'")
+    offset: int = 0
+
+
+class DateMention(Record):
+    text: str
+    offset: int
+    date: str | None = Field(description="YYYY-MM-DD, YYYY-MM or YYYY as precision allows")
+    precision: DatePrecision | None
+    description: str | None = Field(default=None, description="human reading when not a day, e.g. 'a Thursday of March 2022'")
+
+
+class EventDate(Record):
+    date: str | None = Field(description="YYYY-MM-DD when precision is 'day', else YYYY-MM / YYYY")
+    precision: DatePrecision | None
+    description: str | None = None
+    source_text: str | None = Field(default=None, description="the expression the date was resolved from")
+
+
+class Location(Record):
+    place: str | None = None
+    region: str | None = None
+    country: str | None = None
+
+
+class Participant(Record):
+    name: str
+    role: str | None = None
+    party: str | None = None
+
+
+class EventFrame(Record):
+    """Who met whom, where, when, which round, and what came out of it."""
+
+    event_type: EventType = "other"
+    parties: list[str] = Field(default_factory=list, description="sorted ISO codes / organisation short names")
+    location: Location = Field(default_factory=Location)
+    date: str | None = None
+    date_precision: DatePrecision | None = None
+    date_description: str | None = None
+    round: int | None = None
+    outcomes: list[str] = Field(default_factory=list, description="controlled vocabulary labels (docs/outcomes.md)")
+    outcome_phrases: list[str] = Field(default_factory=list, description="phrases the outcomes were read from, and outcomes outside the vocabulary")
+    participants: list[Participant] = Field(default_factory=list)
+    confidence: dict[str, float] = Field(default_factory=dict, description="0..1 per field name")
+
+
+class EnrichedArticle(Record):
+    """The article plus everything extracted from it; published keyed by article id."""
+
+    article: Article
+    language: str | None = Field(description="detected (or confirmed) ISO 639-1 language")
+    language_status: LanguageStatus
+    language_confidence: float = 0.0
+    entities: list[EntityMention] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    dates: list[DateMention] = Field(default_factory=list)
+    frame: EventFrame | None = Field(default=None, description="None for unsupported languages")
+    duplicate_of: str | None = Field(default=None, description="id of the earlier article this one is a wire copy of")
+    duplicate_similarity: float | None = None
+    event_id: str | None = Field(default=None, description="canonical event the article was placed in when processed")
+    extraction_ms: float = 0.0
+
+
+# --------------------------------------------------------------------------- events
+
+
+class ArticleRef(Record):
+    id: str
+    source: str
+    published_at: str
+    duplicate_of: str | None = None
+    title: str = ""
+    language: str | None = None
+
+
+class CanonicalEvent(Record):
+    """One real-world event, recomputed on every change; an upsert keyed by ``event_id``.
+
+    An event absorbed by a merge is published once more with ``merged_into`` set to the
+    surviving id and no frame fields (a redirect record, see the README).
+    """
+
+    event_id: str
+    version: int = Field(description="monotonic per event_id")
+    merged_into: str | None = None
+    event_type: EventType = "other"
+    parties: list[str] = Field(default_factory=list)
+    location: Location = Field(default_factory=Location)
+    date: str | None = None
+    date_precision: DatePrecision | None = None
+    date_description: str | None = None
+    round: int | None = None
+    outcomes: list[str] = Field(default_factory=list)
+    outcome_phrases: list[str] = Field(default_factory=list)
+    participants: list[Participant] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list, description="best quotes, at most a few")
+    title: str = Field(default="", description="title of the earliest original report")
+    first_seen: str | None = Field(default=None, description="published_at of the earliest report")
+    last_updated: str | None = Field(default=None, description="published_at of the latest report")
+    sources: int = Field(default=0, description="number of distinct outlets")
+    articles: list[ArticleRef] = Field(default_factory=list)
+    provenance: dict[str, list[str]] = Field(default_factory=dict, description="per field, the ids of the articles its value came from")
+    confidence: dict[str, float] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- dead letters
+
+
+class DeadLetter(Record):
+    """A message that could not be processed, with its original bytes and why."""
+
+    reason: str = Field(description="stable machine-readable code, e.g. invalid_json")
+    message: str = Field(description="human-readable explanation")
+    stage: Literal["parse", "extract", "cluster"]
+    original: str = Field(description="the original bytes, as UTF-8 text or base64")
+    original_encoding: Literal["utf-8", "base64"]
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    timestamp: str = Field(description="ISO 8601 UTC time the dead letter was written")
+    article_id: str | None = None
+
+
+OUTPUT_RECORDS: dict[str, type[Record]] = {
+    "enriched_article": EnrichedArticle,
+    "event": CanonicalEvent,
+    "dead_letter": DeadLetter,
+}
