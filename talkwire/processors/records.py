@@ -67,6 +67,14 @@ class Article(Record):
         return f"{self.title}\n\n{self.body}" if self.title else self.body
 
 
+class LanguageResult(Record):
+    """Outcome of language detection; 'unsupported' and 'undetermined' are not errors."""
+
+    language: str | None = Field(description="ISO 639-1 code, detected or declared")
+    status: LanguageStatus
+    confidence: float = Field(default=0.0, description="0..1 probability of the chosen language")
+
+
 # --------------------------------------------------------------------------- extraction
 
 
