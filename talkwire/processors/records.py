@@ -225,3 +225,69 @@ OUTPUT_RECORDS: dict[str, type[Record]] = {
     "event": CanonicalEvent,
     "dead_letter": DeadLetter,
 }
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+class ArticleFeatures(Record):
+    """An enriched article plus what clustering compares: MinHash, LSH bands, embedding."""
+
+    article_id: str
+    sort_key: tuple[str, str] = Field(description="(UTC ISO instant, id): the replay order")
+    content_hash: str
+    minhash: str = Field(description="base64 of the MinHash signature (uint32 per permutation)")
+    shingles: int = Field(description="size of the body's shingle set, for containment estimates")
+    bands: list[str] = Field(default_factory=list, description="LSH band keys of the signature")
+    embedding: str | None = Field(default=None, description="base64 float16 unit vector of title + lead")
+    enriched: EnrichedArticle
+
+
+class BlockMember(Record):
+    """What a block remembers of one article: small, the features live in the members store."""
+
+    id: str
+    sort_key: tuple[str, str]
+    content_hash: str
+    cluster: str | None = Field(description="id of the earliest member of its cluster, None when unclustered")
+    duplicate_of: str | None = None
+    duplicate_similarity: float | None = None
+
+
+class BlockState(Record):
+    """Per blocking key: members in replay order, LSH band index, published event versions."""
+
+    key: str
+    members: list[BlockMember] = Field(default_factory=list)
+    band_index: dict[str, list[str]] = Field(default_factory=dict, description="band key -> member ids")
+    versions: dict[str, int] = Field(default_factory=dict, description="event id -> last published version")
+    digests: dict[str, str] = Field(default_factory=dict, description="event id -> digest of the last published record")
+
+
+class ClusterResult(Record):
+    block: BlockState
+    enriched: EnrichedArticle
+    events: list[CanonicalEvent] = Field(default_factory=list, description="changed events, redirects included")
+    tombstones: list[str] = Field(default_factory=list, description="event ids to delete")
+    status: Literal["clustered", "redelivery", "conflict", "unclustered"]
+
+
+class RawMessage(Record):
+    """One input message as it would sit on the raw topic (bytes travel as base64 in JSON)."""
+
+    model_config = ConfigDict(extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
+
+    value: bytes
+    key: str | None = None
+    source: str | None = Field(default=None, description="where it was read from (file name)")
+
+    @classmethod
+    def from_json(cls, data: bytes | str):
+        return cls.model_validate_json(data)
+
+
+class ReplayResult(Record):
+    events: list[CanonicalEvent] = Field(default_factory=list, description="final live events")
+    enriched: list[EnrichedArticle] = Field(default_factory=list)
+    dead_letters: list[DeadLetter] = Field(default_factory=list)
+    seconds: float = 0.0
