@@ -291,3 +291,15 @@ class ReplayResult(Record):
     enriched: list[EnrichedArticle] = Field(default_factory=list)
     dead_letters: list[DeadLetter] = Field(default_factory=list)
     seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------- rules input
+
+
+class PersonSpan(Record):
+    """A person mention located in the article text (character offsets), for quote attribution."""
+
+    start: int
+    end: int
+    canonical: str = Field(description="canonical person name")
+    party: str | None = Field(default=None, description="country or organisation code when known")
