@@ -1,0 +1,1 @@
+"""Faust wiring: the app, its topics, tables and agents. Domain logic lives in ``talkwire.processors``."""

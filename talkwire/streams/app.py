@@ -1,0 +1,48 @@
+"""The Faust application, configured from :class:`~talkwire.settings.Settings`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from talkwire.settings import Settings
+from talkwire.streams.connection import bootstrap_servers, faust_credentials
+
+# Tansu (the local broker) needs these; see "Local broker limits" in the README.
+LOCAL_BROKER_PROFILE: dict[str, Any] = {
+    "broker_session_timeout": 6,  # a group join waits half the session timeout
+    "broker_heartbeat_interval": 1,
+    "producer_max_batch_size": 1,  # its ListOffsets answer is the last batch's first offset + 1
+}
+
+
+def app_options(settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "broker": [f"kafka://{server}" for server in bootstrap_servers(settings)],
+        "store": "rocksdb://",
+        "datadir": settings.data_dir,
+        "web_host": settings.web_host,
+        "web_bind": settings.web_host,
+        "web_port": settings.web_port,
+        "key_serializer": "raw",
+        "value_serializer": "raw",  # records are orjson-encoded by talkwire.processors.records
+        "topic_partitions": settings.topic_partitions,
+        "processing_guarantee": "exactly_once" if settings.exactly_once else "at_least_once",
+        "autodiscover": False,
+    }
+    credentials = faust_credentials(settings)
+    if credentials is not None:
+        options["broker_credentials"] = credentials
+    if settings.local_broker:
+        options.update(LOCAL_BROKER_PROFILE)
+    return options
+
+
+def create_app(settings: Settings) -> faust.App:
+    """A Faust app with talkwire's topics, tables and agents registered."""
+    from talkwire.streams.agents import register_agents
+
+    app = faust.App(settings.app_id, **app_options(settings))
+    register_agents(app, settings)
+    return app

@@ -1,0 +1,61 @@
+"""Kafka connection settings (bootstrap, SASL, TLS) for Faust and for plain aiokafka clients.
+
+Passwords go into client objects only: they are never formatted into messages or logs.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import faust
+from aiokafka.helpers import create_ssl_context
+
+from talkwire.settings import Settings
+
+SASL_PROTOCOLS = {"SASL_PLAINTEXT", "SASL_SSL"}
+TLS_PROTOCOLS = {"SSL", "SASL_SSL"}
+
+
+def bootstrap_servers(settings: Settings) -> list[str]:
+    return [server.strip() for server in settings.kafka_bootstrap.split(",") if server.strip()]
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    if settings.security_protocol.upper() not in TLS_PROTOCOLS:
+        return None
+    return create_ssl_context(
+        cafile=settings.ssl_cafile, certfile=settings.ssl_certfile, keyfile=settings.ssl_keyfile
+    )
+
+
+def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
+    protocol = settings.security_protocol.upper()
+    context = ssl_context(settings)
+    if protocol in SASL_PROTOCOLS:
+        return faust.SASLCredentials(
+            username=settings.sasl_username,
+            password=settings.sasl_password,
+            mechanism=settings.sasl_mechanism or "PLAIN",
+            ssl_context=context,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments shared by aiokafka producers, consumers and admin clients."""
+    protocol = settings.security_protocol.upper()
+    options: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_servers(settings),
+        "security_protocol": protocol,
+    }
+    context = ssl_context(settings)
+    if context is not None:
+        options["ssl_context"] = context
+    if protocol in SASL_PROTOCOLS:
+        options["sasl_mechanism"] = settings.sasl_mechanism or "PLAIN"
+        options["sasl_plain_username"] = settings.sasl_username
+        options["sasl_plain_password"] = settings.sasl_password
+    return options
