@@ -1,0 +1,127 @@
+"""Shared ground for the text rules (dates, quotes, event type, round, outcomes).
+
+The rules read their word lists from YAML under ``talkwire/data/`` and look at the article
+sentence by sentence, knowing which paragraph a sentence is in: the title and the lead
+(paragraphs 0 and 1) carry the main event, later paragraphs background and reactions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+# Abbreviations whose final dot does not end a sentence ("M. Podoliak", "Mr. Lavrov", "J.").
+_ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mmes|MM|Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Prof|No|Jan|Feb|Aug|Sept|Oct|Nov|Dec|vs|etc)|\b[A-ZÀ-Ý])\.$")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"»”)]?(?=\s+[\"«“(]?[A-ZÀ-Ý0-9])")
+# Quote marks that open/close a quoted span, for sentence splitting and quote extraction.
+QUOTE_PAIRS = {"«": "»", "“": "”", '"': '"'}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+    paragraph: int
+
+
+@cache
+def load_rule_data(name: str) -> dict[str, Any]:
+    """The parsed YAML file ``talkwire/data/<name>.yaml`` (read once per process)."""
+    return yaml.safe_load(resources.files("talkwire.data").joinpath(f"{name}.yaml").read_text("utf-8"))
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def accent_insensitive(word: str) -> str:
+    """Regex alternation matching ``word`` with or without its accents."""
+    bare = strip_accents(word)
+    return re.escape(word) if bare == word else f"(?:{re.escape(word)}|{re.escape(bare)})"
+
+
+def alternation(words: list[str]) -> str:
+    """A non-capturing regex group of the words, longest first so that prefixes do not win."""
+    return "(?:" + "|".join(accent_insensitive(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+
+def quote_spans(paragraph: str) -> list[tuple[int, int, str]]:
+    """(start, end, opener) of the quoted spans of one paragraph, outer quotes only.
+
+    Quote marks of another kind inside an open quote are ignored (nested quotes); an unclosed
+    quote is dropped at the end of the paragraph.
+    """
+    spans: list[tuple[int, int, str]] = []
+    opener: str | None = None
+    start = 0
+    for i, char in enumerate(paragraph):
+        if opener is None:
+            if char in QUOTE_PAIRS:
+                opener, start = char, i
+        elif char == QUOTE_PAIRS[opener]:
+            spans.append((start, i + 1, opener))
+            opener = None
+    return spans
+
+
+def paragraphs(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of each non-empty paragraph (blocks separated by blank lines)."""
+    found = []
+    for match in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text):
+        if match.group().strip():
+            found.append((match.start(), match.group()))
+    return found
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    return bool(_ABBREVIATION.search(text[max(0, end - 6) : end]))
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences with offsets in ``text`` and paragraph index; quoted spans are never cut."""
+    sentences: list[Sentence] = []
+    for index, (offset, paragraph) in enumerate(paragraphs(text)):
+        quoted = quote_spans(paragraph)
+        begin = 0
+        for match in _SENTENCE_END.finditer(paragraph):
+            cut = match.end()
+            inside_quote = any(s < match.start() and cut < e for s, e, _ in quoted)
+            if inside_quote or _is_abbreviation(paragraph, match.start() + 1):
+                continue
+            _append(sentences, text, offset + begin, offset + cut, index)
+            begin = cut
+        _append(sentences, text, offset + begin, offset + len(paragraph), index)
+    return sentences
+
+
+def _append(sentences: list[Sentence], text: str, start: int, end: int, paragraph: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        sentences.append(Sentence(start, end, text[start:end], paragraph))
+
+
+def zone_weight(paragraph: int) -> float:
+    """How much a match counts by where it is: title and lead weigh more than the body."""
+    return {0: 3.0, 1: 2.0, 2: 1.25}.get(paragraph, 1.0)
+
+
+@cache
+def cue_pattern(kind: str, language: str) -> re.Pattern[str]:
+    """The compiled context cues of one kind (data/context_cues.yaml) for a language."""
+    cues = load_rule_data("context_cues")[kind]
+    fragments = cues.get(language) or cues["en"]
+    return re.compile("|".join(f"(?:{f})" for f in fragments), re.IGNORECASE)
+
+
+def has_cue(text: str, kind: str, language: str) -> bool:
+    return bool(cue_pattern(kind, language).search(text))
