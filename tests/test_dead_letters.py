@@ -1,0 +1,48 @@
+import base64
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from talkwire.processors.dead_letters import make_dead_letter, original_bytes
+from talkwire.processors.records import DeadLetter
+
+NOW = datetime(2022, 3, 3, 19, 40, tzinfo=timezone(timedelta(hours=1)))
+
+
+def test_utf8_message_kept_as_text_with_its_origin():
+    letter = make_dead_letter(b'{"id": 1}', reason="wrong_type", message="id must be a string", stage="parse",
+                              topic="talkwire-articles", partition=2, offset=41, key="k", now=NOW)
+    assert letter.original == '{"id": 1}' and letter.original_encoding == "utf-8"
+    assert (letter.reason, letter.stage, letter.topic, letter.partition, letter.offset, letter.key) == (
+        "wrong_type", "parse", "talkwire-articles", 2, 41, "k"
+    )
+    assert letter.timestamp == "2022-03-03T18:40:00+00:00"
+
+
+def test_undecodable_message_kept_as_base64():
+    raw = b"\xff\xfe caf\xe9"
+    letter = make_dead_letter(raw, reason="invalid_encoding", message="not UTF-8", stage="parse", now=NOW)
+    assert letter.original_encoding == "base64"
+    assert base64.b64decode(letter.original) == raw
+
+
+def test_naive_now_is_taken_as_utc_and_default_now_is_current():
+    letter = make_dead_letter(b"x", reason="r", message="m", stage="cluster", now=datetime(2022, 3, 3, 12))
+    assert letter.timestamp == "2022-03-03T12:00:00+00:00"
+    stamp = datetime.fromisoformat(make_dead_letter(b"x", reason="r", message="m", stage="extract").timestamp)
+    assert stamp.utcoffset() == timedelta(0)
+    assert abs(datetime.now(timezone.utc) - stamp) < timedelta(minutes=1)
+
+
+def test_article_id_carried():
+    letter = make_dead_letter(b"{}", reason="extraction_failed", message="boom", stage="extract", article_id="a1")
+    assert letter.article_id == "a1"
+
+
+@given(st.binary(max_size=2048))
+def test_any_bytes_round_trip_through_json(raw):
+    letter = make_dead_letter(raw, reason="invalid_json", message="m", stage="parse", now=NOW)
+    restored = DeadLetter.from_json(letter.to_json())
+    assert restored == letter
+    assert original_bytes(restored) == raw
