@@ -76,7 +76,7 @@ def cluster_article(
     known = _member(block, features.article_id)
     if known is not None:
         status = "redelivery" if known.content_hash == features.content_hash else "conflict"
-        return ClusterResult(block=block, enriched=_labelled(features.enriched, known), status=status)
+        return ClusterResult(block=block, enriched=labelled_article(features.enriched, known), status=status)
     if features.enriched.frame is None or features.embedding is None or _too_old(block, features, limits):
         return ClusterResult(block=block, enriched=features.enriched, status="unclustered")
 
@@ -89,7 +89,7 @@ def cluster_article(
     evicted = _evict(block, members, limits)
     events, tombstones = _publish(block, view, before, limits, evicted)
     member = _member(block, features.article_id)
-    enriched = _labelled(features.enriched, member) if member else features.enriched
+    enriched = labelled_article(features.enriched, member) if member else features.enriched
     return ClusterResult(block=block, enriched=enriched, events=events, tombstones=tombstones, status="clustered")
 
 
@@ -97,7 +97,7 @@ def _member(block: BlockState, article_id: str) -> BlockMember | None:
     return next((member for member in block.members if member.id == article_id), None)
 
 
-def _labelled(enriched: EnrichedArticle, member: BlockMember) -> EnrichedArticle:
+def labelled_article(enriched: EnrichedArticle, member: BlockMember) -> EnrichedArticle:
     return enriched.model_copy(
         update={
             "duplicate_of": member.duplicate_of,

@@ -1,0 +1,176 @@
+"""Offline replay: the stream's functions run in one process over files, in replay order.
+
+Reads JSONL (one article a line), JSON (an array of articles or one object), plain-text
+dispatches (``.txt``) or a folder of those; parses, sorts by ``article_sort_key``, enriches in
+batches, builds features and clusters per blocking key with dict stores.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+import orjson
+
+from talkwire.processors.clustering import blocking_key, cluster_article, labelled_article
+from talkwire.processors.dead_letters import make_dead_letter
+from talkwire.processors.errors import InputError
+from talkwire.processors.features import build_features
+from talkwire.processors.parsing import article_sort_key, parse_message
+from talkwire.processors.records import (
+    Article,
+    ArticleFeatures,
+    BlockState,
+    CanonicalEvent,
+    DeadLetter,
+    EnrichedArticle,
+    RawMessage,
+    ReplayResult,
+)
+from talkwire.settings import Settings
+
+INPUT_SUFFIXES = (".jsonl", ".json", ".txt")
+
+
+class Enricher(Protocol):
+    def enrich(self, articles: list[Article]) -> list[EnrichedArticle | InputError]: ...
+
+
+def read_messages(path: str | Path) -> Iterator[RawMessage]:
+    """RawMessages from a file or, recursively and in name order, a folder of input files."""
+    path = Path(path)
+    if path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in INPUT_SUFFIXES):
+            yield from read_messages(child)
+        return
+    data = path.read_bytes()
+    if path.suffix == ".txt":
+        yield RawMessage(value=data, key=path.stem, source=str(path))
+    elif path.suffix == ".json":
+        yield from _json_messages(data, str(path))
+    else:
+        for number, line in enumerate(data.splitlines(), start=1):
+            if line.strip():
+                yield RawMessage(value=line, source=f"{path}:{number}")
+
+
+def _json_messages(data: bytes, source: str) -> Iterator[RawMessage]:
+    """One message per element of a JSON array; anything else is one message (maybe a dead letter)."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        document = None
+    if isinstance(document, list):
+        for index, item in enumerate(document):
+            yield RawMessage(value=orjson.dumps(item), source=f"{source}[{index}]")
+    else:
+        yield RawMessage(value=data, source=source)
+
+
+class OfflinePipeline:
+    def __init__(self, settings: Settings, *, extractor: Enricher | None = None) -> None:
+        self.settings = settings
+        self._extractor = extractor
+
+    @property
+    def extractor(self) -> Enricher:
+        if self._extractor is None:
+            from talkwire.processors.extraction import Extractor
+
+            self._extractor = Extractor(self.settings)
+        return self._extractor
+
+    def run(self, messages: Iterable[RawMessage]) -> ReplayResult:
+        started = time.perf_counter()
+        articles, dead_letters = self._parse(messages)
+        articles.sort(key=article_sort_key)
+        replay = _Replay(self.settings)
+        for start in range(0, len(articles), max(1, self.settings.batch_size)):
+            batch = articles[start : start + self.settings.batch_size]
+            enriched = []
+            for article, outcome in zip(batch, self.extractor.enrich(batch)):
+                if isinstance(outcome, InputError):
+                    dead_letters.append(
+                        make_dead_letter(article.to_json(), reason=outcome.code, message=outcome.message,
+                                         stage="extract", key=article.id, article_id=article.id)
+                    )
+                else:
+                    enriched.append(outcome)
+            for features in build_features(enriched):
+                dead_letters.extend(replay.add(features))
+        return ReplayResult(
+            events=replay.live_events(),
+            enriched=replay.final_articles(),
+            dead_letters=dead_letters,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+    def _parse(self, messages: Iterable[RawMessage]) -> tuple[list[Article], list[DeadLetter]]:
+        articles: list[Article] = []
+        dead_letters: list[DeadLetter] = []
+        for message in messages:
+            try:
+                articles.append(parse_message(message.value, self.settings.limits, key=message.key))
+            except InputError as error:
+                dead_letters.append(
+                    make_dead_letter(message.value, reason=error.code, message=error.message, stage="parse",
+                                     key=message.key, topic=message.source)
+                )
+        return articles, dead_letters
+
+
+class _Replay:
+    """Blocks, member stores and the events topic as dicts: what the cluster agent keeps in tables."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.limits = settings.limits
+        self.blocks: dict[str, BlockState] = {}
+        self.stores: dict[str, dict[str, ArticleFeatures]] = {}
+        self.events: dict[str, CanonicalEvent] = {}
+        self.articles: dict[str, EnrichedArticle] = {}
+
+    def add(self, features: ArticleFeatures) -> list[DeadLetter]:
+        key = blocking_key(features)
+        result = cluster_article(self.blocks.get(key), features, self.stores.setdefault(key, {}), self.limits)
+        self.blocks[key] = result.block
+        if result.status == "conflict":
+            article = features.enriched.article
+            return [
+                make_dead_letter(article.to_json(), reason="duplicate_id_conflict", stage="cluster",
+                                 message=f"article {article.id} was already seen with other content",
+                                 key=article.id, article_id=article.id)
+            ]
+        if result.status != "redelivery":
+            self.articles[features.article_id] = result.enriched
+        for event in result.events:
+            self.events[event.event_id] = event
+        for event_id in result.tombstones:
+            self.events.pop(event_id, None)
+        return []
+
+    def live_events(self) -> list[CanonicalEvent]:
+        live = [event for event in self.events.values() if event.merged_into is None]
+        return sorted(live, key=lambda event: (event.first_seen or "", event.event_id))
+
+    def final_articles(self) -> list[EnrichedArticle]:
+        """Enriched articles labelled with their final event (an event may have been renamed since)."""
+        final = {m.id: m for block in self.blocks.values() for m in block.members}
+        labelled = []
+        for article_id, enriched in self.articles.items():
+            member = final.get(article_id)
+            if member is not None:
+                enriched = labelled_article(enriched, member)
+            elif enriched.event_id is not None:
+                enriched = self._followed(enriched)
+            labelled.append(enriched)
+        return labelled
+
+    def _followed(self, enriched: EnrichedArticle) -> EnrichedArticle:
+        """An evicted member keeps its event, following redirects published after it was placed."""
+        event_id, seen = enriched.event_id, set()
+        while event_id in self.events and self.events[event_id].merged_into and event_id not in seen:
+            seen.add(event_id)
+            event_id = self.events[event_id].merged_into
+        return enriched.model_copy(update={"event_id": event_id})

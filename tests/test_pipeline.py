@@ -1,0 +1,91 @@
+import orjson
+
+from talkwire.processors.errors import InputError
+from talkwire.processors.pipeline import OfflinePipeline, read_messages
+from talkwire.processors.records import EnrichedArticle, EventFrame, RawMessage
+from talkwire.settings import Settings
+
+WIRE = "\n\n".join(
+    " ".join(f"mot{p}_{i} de la dépêche sur les pourparlers" for i in range(12)) for p in range(5)
+)
+
+
+class FrameFromExtra:
+    """Stands in for the NLP Extractor: the frame comes from the producer field 'frame'."""
+
+    def enrich(self, articles):
+        out = []
+        for article in articles:
+            if "fail" in article.extra:
+                out.append(InputError("extraction_failed", "asked to fail"))
+                continue
+            frame = article.extra.get("frame")
+            out.append(
+                EnrichedArticle(
+                    article=article,
+                    language=article.language,
+                    language_status="supported" if frame else "unsupported",
+                    frame=EventFrame(**frame) if frame else None,
+                )
+            )
+        return out
+
+
+def message(article_id, published_at, body, frame=None, title="", **extra):
+    value = {"id": article_id, "source": "Wire", "published_at": published_at, "language": "fr",
+             "title": title, "body": body, **extra}
+    if frame:
+        value["frame"] = frame
+    return orjson.dumps(value)
+
+
+ROUND2 = {"event_type": "negotiation_round", "parties": ["RU", "UA"], "date": "2022-03-03",
+          "date_precision": "day", "round": 2, "location": {"country": "BY"}}
+
+
+def write_corpus(folder):
+    lines = [
+        message("b", "2022-03-03T20:00:00+01:00", WIRE.replace("mot0_0", "MOT0_0"), ROUND2, title="Copie"),
+        message("a", "2022-03-03T18:00:00+01:00", WIRE, ROUND2, title="Deuxième session"),
+        message("c", "2022-03-03T21:00:00+01:00", "Un tout autre texte sur la météo de demain en Belgique.",
+                None),
+        b'{"id": "broken"',
+        message("d", "2022-03-04T09:00:00+01:00", "Texte dont l'extraction échoue, assez long pour passer.",
+                ROUND2, fail=True),
+    ]
+    (folder / "articles.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    return folder / "articles.jsonl"
+
+
+def run(messages):
+    return OfflinePipeline(Settings(batch_size=2), extractor=FrameFromExtra()).run(messages)
+
+
+def test_replay_sorts_detects_copies_and_collects_dead_letters(tmp_path):
+    result = run(read_messages(write_corpus(tmp_path)))
+    by_id = {item.article.id: item for item in result.enriched}
+    assert by_id["b"].duplicate_of == "a"
+    assert by_id["a"].event_id == by_id["b"].event_id is not None
+    assert by_id["c"].event_id is None
+    assert sorted(letter.reason for letter in result.dead_letters) == ["extraction_failed", "invalid_json"]
+    (event,) = result.events
+    assert event.round == 2 and [ref.id for ref in event.articles] == ["a", "b"]
+    assert event.articles[1].duplicate_of == "a" and event.title == "Deuxième session"
+
+
+def test_redelivered_and_conflicting_ids():
+    first = message("a", "2022-03-03T18:00:00+01:00", WIRE, ROUND2)
+    conflicting = message("a", "2022-03-03T18:00:00+01:00", WIRE + "\n\nUn paragraphe de plus.", ROUND2)
+    result = run([RawMessage(value=first), RawMessage(value=first), RawMessage(value=conflicting)])
+    assert [letter.reason for letter in result.dead_letters] == ["duplicate_id_conflict"]
+    assert len(result.enriched) == 1 and len(result.events) == 1
+
+
+def test_readers_accept_arrays_objects_and_dispatch_files(tmp_path):
+    (tmp_path / "one.json").write_bytes(message("x", "2022-03-03T18:00:00+01:00", WIRE))
+    (tmp_path / "many.json").write_bytes(b"[" + message("y", "2022-03-03T18:00:00+01:00", WIRE) + b", {}]")
+    (tmp_path / "dispatch.txt").write_text("date 2022-03 Ce jeudi avait lieu une session.\n\nSuite du texte.")
+    (tmp_path / "notes.md").write_text("ignored")
+    messages = list(read_messages(tmp_path))
+    assert [m.key for m in messages] == ["dispatch", None, None, None]
+    assert len(messages) == 4
