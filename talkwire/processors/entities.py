@@ -1,0 +1,132 @@
+"""Entities of one article: gazetteer hits, NER spans and demonyms, normalised and counted.
+
+People outside the gazetteer are merged across spellings within the article: the surname (last
+word, accent-folded) is compared with rapidfuzz, "M. Podoliak" joins "Mikhaïlo Podoliak", and the
+longest full form becomes the canonical name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+from spacy.tokens import Doc, Span
+
+from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
+from talkwire.processors.records import EntityMention, PersonSpan
+from talkwire.settings import Limits
+
+SURNAME_SIMILARITY = 85.0
+
+
+@dataclass
+class _Tally:
+    entry: GazetteerEntry
+    surfaces: list[str] = field(default_factory=list)
+    mentions: int = 0
+    first_offset: int = 0
+
+    def see(self, surface: str, offset: int) -> None:
+        if surface not in self.surfaces:
+            self.surfaces.append(surface)
+        self.first_offset = offset if self.mentions == 0 else min(self.first_offset, offset)
+        self.mentions += 1
+
+    def to_mention(self) -> EntityMention:
+        entry = self.entry
+        return EntityMention(kind=entry.kind, canonical=entry.canonical, name=entry.name,
+                             surface_forms=self.surfaces, mentions=self.mentions,
+                             first_offset=self.first_offset, country=entry.country, region=entry.region)
+
+
+@dataclass(frozen=True)
+class _NameSpan:
+    start: int
+    end: int
+    text: str
+
+
+def extract_entities(doc: Doc, language: str, gazetteer: Gazetteer, limits: Limits
+                     ) -> tuple[list[EntityMention], list[PersonSpan]]:
+    """Entity mentions (sorted by first offset) and the located person mentions of ``doc``."""
+    tallies: dict[str, _Tally] = {}
+    people: list[tuple[_NameSpan, GazetteerEntry]] = []
+    unknown_names: list[_NameSpan] = []
+    honorifics = {fold(h) for h in gazetteer.words("honorifics", language)}
+    for ent in doc.ents:
+        entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
+        if entry is None and ent.label_ == "PER":
+            name = _without_honorific(ent, honorifics)
+            if name is not None:
+                unknown_names.append(name)
+            continue
+        if entry is None and ent.label_ == "LOC":
+            entry = GazetteerEntry("place", ent.text, ent.text)
+        if entry is None:
+            continue
+        _tally(tallies, entry, ent.text, ent.start_char)
+        if entry.kind == "person":
+            people.append((_NameSpan(ent.start_char, ent.end_char, ent.text), entry))
+    _tally_demonyms(doc, language, gazetteer, tallies)
+    for span, entry in _resolve_unknown_people(unknown_names, [entry for _, entry in people]):
+        _tally(tallies, entry, span.text, span.start)
+        people.append((span, entry))
+    mentions = sorted((t.to_mention() for t in tallies.values()), key=lambda m: (m.first_offset, m.canonical))
+    spans = sorted((PersonSpan(start=s.start, end=s.end, canonical=e.canonical, party=e.country) for s, e in people),
+                   key=lambda p: p.start)
+    return mentions[: limits.max_entities], spans[: limits.max_entities]
+
+
+def _tally(tallies: dict[str, _Tally], entry: GazetteerEntry, surface: str, offset: int) -> None:
+    tallies.setdefault(entry.id, _Tally(entry)).see(surface, offset)
+
+
+def _tally_demonyms(doc: Doc, language: str, gazetteer: Gazetteer, tallies: dict[str, _Tally]) -> None:
+    in_entity = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+    for token in doc:
+        code = None if token.i in in_entity or not token.is_alpha else gazetteer.demonym(token.text, language)
+        entry = code and (gazetteer.entry(f"country:{code}") or gazetteer.entry(f"organisation:{code}"))
+        if entry:
+            _tally(tallies, entry, token.text, token.idx)
+
+
+def _without_honorific(ent: Span, honorifics: set[str]) -> _NameSpan | None:
+    tokens = list(ent)
+    while tokens and (fold(tokens[0].text) in honorifics or not tokens[0].text[:1].isupper()):
+        tokens.pop(0)
+    if not tokens:
+        return None
+    start, end = tokens[0].idx, ent.end_char
+    return _NameSpan(start, end, ent.doc.text[start:end])
+
+
+def _surname(name: str) -> str:
+    return fold(name).split(" ")[-1]
+
+
+def _resolve_unknown_people(names: list[_NameSpan], known: list[GazetteerEntry]
+                            ) -> list[tuple[_NameSpan, GazetteerEntry]]:
+    """Each unknown name mapped to one person: a known one with the same surname, else a merged group."""
+    groups: list[list[_NameSpan]] = []
+    for name in sorted(names, key=lambda n: (-len(n.text.split()), n.start)):
+        group = next((g for g in groups if _same_person(name.text, g[0].text)), None)
+        if group is None:
+            groups.append([name])
+        else:
+            group.append(name)
+    resolved: list[tuple[_NameSpan, GazetteerEntry]] = []
+    for group in groups:
+        entry = next((k for k in known if _same_person(group[0].text, k.canonical)), None)
+        if entry is None:
+            canonical = max((n.text for n in group), key=lambda t: (len(t.split()), len(t)))
+            entry = GazetteerEntry("person", canonical, canonical)
+        resolved.extend((name, entry) for name in group)
+    return resolved
+
+
+def _same_person(name: str, other: str) -> bool:
+    """Same surname (fuzzy), and same first initial when both carry a first name."""
+    if fuzz.ratio(_surname(name), _surname(other)) < SURNAME_SIMILARITY:
+        return False
+    first, other_first = fold(name).split(" "), fold(other).split(" ")
+    return len(first) == 1 or len(other_first) == 1 or first[0][:1] == other_first[0][:1]

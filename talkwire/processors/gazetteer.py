@@ -1,0 +1,153 @@
+"""Known states, organisations, places and people, loaded from ``talkwire/data/gazetteer/*.yaml``.
+
+Country names in French and English come from babel and pycountry; the YAML files hold what the
+libraries lack (alternative names, demonyms, seats of government, venues, 2022 figures). Every
+entry has an id ``"<kind>:<canonical>"`` that the spaCy entity ruler stores in ``ent.ent_id_``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pycountry
+import yaml
+from babel import Locale
+
+from talkwire.processors.records import EntityKind
+
+GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "data" / "gazetteer"
+LANGUAGES = ("fr", "en")
+RULER_LABELS: dict[str, str] = {"country": "LOC", "organisation": "ORG", "place": "LOC", "person": "PER"}
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    kind: EntityKind
+    canonical: str
+    name: str
+    country: str | None = None  # places: the country; people: the party; organisations: None
+    region: str | None = None
+    role: str | None = None
+    seat_of: str | None = None  # capitals: the state they stand for as a metonym
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}:{self.canonical}"
+
+
+@dataclass
+class Gazetteer:
+    entries: dict[str, GazetteerEntry] = field(default_factory=dict)
+    surfaces: dict[str, str] = field(default_factory=dict)  # surface as written -> entry id
+    folded: dict[str, str] = field(default_factory=dict)  # folded surface -> entry id
+    demonyms: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> folded adjective -> code
+    lexicon: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, entry: GazetteerEntry, names: list[str]) -> None:
+        self.entries.setdefault(entry.id, entry)
+        for name in names:
+            name = name.strip()
+            if not name:
+                continue
+            for surface in {name, strip_accents(name)}:
+                self.surfaces.setdefault(surface, entry.id)
+            self.folded.setdefault(fold(name), entry.id)
+
+    def entry(self, entry_id: str) -> GazetteerEntry | None:
+        return self.entries.get(entry_id)
+
+    def lookup(self, surface: str) -> GazetteerEntry | None:
+        """The entry a surface form names, ignoring case, accents and hyphens."""
+        entry_id = self.folded.get(fold(surface))
+        return self.entries.get(entry_id) if entry_id else None
+
+    def demonym(self, word: str, language: str) -> str | None:
+        """The state/organisation code an adjective such as 'ukrainienne' or 'Russian' refers to."""
+        return self.demonyms.get(language, {}).get(fold(word))
+
+    def words(self, name: str, language: str) -> list[str]:
+        """A lexicon word list (``lexicon.yaml``) for one language."""
+        return list(self.lexicon.get(name, {}).get(language, []))
+
+    def ruler_patterns(self) -> list[dict[str, str]]:
+        return [
+            {"label": RULER_LABELS[self.entries[entry_id].kind], "pattern": surface, "id": entry_id}
+            for surface, entry_id in self.surfaces.items()
+        ]
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def fold(text: str) -> str:
+    """Comparison key: no accents, lower case, hyphens/apostrophes as spaces, single spaces."""
+    text = strip_accents(text).lower().replace("’", "'")
+    return re.sub(r"[\s\-'‐]+", " ", text).strip(" .")
+
+
+def _french_forms(adjective: str) -> list[str]:
+    """Masculine singular adjective -> its feminine and plural forms (ukrainien -> ukrainienne...)."""
+    if adjective.endswith("en"):
+        return [adjective, adjective + "ne", adjective + "s", adjective + "nes"]
+    if adjective.endswith("e"):
+        return [adjective, adjective + "s"]
+    if adjective.endswith(("s", "x")):
+        return [adjective, adjective + "e", adjective + "es"]
+    return [adjective, adjective + "e", adjective + "s", adjective + "es"]
+
+
+def _read(name: str) -> Any:
+    return yaml.safe_load((GAZETTEER_DIR / name).read_text("utf-8"))
+
+
+def _add_countries(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
+    skip = set(data.get("skip_names", []))
+    extra: dict[str, list[str]] = data.get("extra_names", {})
+    territories = {language: Locale(language).territories for language in LANGUAGES}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        names = [*extra.get(code, []), *(territories[lang].get(code, "") for lang in LANGUAGES),
+                 getattr(country, "common_name", ""), country.name]
+        names = [n for n in names if n and n not in skip]
+        display = getattr(country, "common_name", None) or territories["en"].get(code) or country.name
+        gazetteer.add(GazetteerEntry("country", code, display), names)
+    for code, names in extra.items():  # codes pycountry does not list (e.g. XK)
+        gazetteer.add(GazetteerEntry("country", code, names[-1]), names)
+    for code, names in data.get("seats", {}).items():
+        gazetteer.add(GazetteerEntry("country", code, gazetteer.entries[f"country:{code}"].name), names)
+    for code, forms in data.get("demonyms", {}).items():
+        _add_demonyms(gazetteer, code, forms)
+
+
+def _add_demonyms(gazetteer: Gazetteer, code: str, forms: dict[str, list[str]]) -> None:
+    for language in LANGUAGES:
+        words = forms.get(language) or []
+        expanded = [f for w in words for f in _french_forms(w)] if language == "fr" else words
+        table = gazetteer.demonyms.setdefault(language, {})
+        for word in expanded:
+            table.setdefault(fold(word), code)
+
+
+@cache
+def load_gazetteer() -> Gazetteer:
+    """The gazetteer, read once per process."""
+    gazetteer = Gazetteer(lexicon=_read("lexicon.yaml"))
+    _add_countries(gazetteer, _read("countries.yaml"))
+    for org in _read("organisations.yaml"):
+        gazetteer.add(GazetteerEntry("organisation", org["code"], org["name"]), [org["code"], *org["aliases"]])
+        _add_demonyms(gazetteer, org["code"], org.get("demonyms") or {})
+    for place in _read("places.yaml"):
+        entry = GazetteerEntry("place", place["name"], place["name"], place["country"], place.get("region"),
+                               seat_of=place.get("seat_of"))
+        gazetteer.add(entry, [place["name"], *place.get("aliases", [])])
+    for person in _read("people.yaml"):
+        entry = GazetteerEntry("person", person["name"], person["name"], person.get("party"), role=person.get("role"))
+        gazetteer.add(entry, [person["name"], *person.get("aliases", [])])
+    return gazetteer

@@ -1,0 +1,109 @@
+"""Gazetteer lookups and entity extraction (people merged across spellings, demonyms, places)."""
+
+from pathlib import Path
+
+import pytest
+
+from talkwire.processors.entities import extract_entities
+from talkwire.processors.gazetteer import fold, load_gazetteer
+from talkwire.processors.nlp import load_pipeline
+from talkwire.settings import Limits, Settings
+
+SEED = Path(__file__).resolve().parent.parent / "examples" / "000_0a95cf361c5ddf75.txt"
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def french():
+    return load_pipeline("fr", Settings().spacy_model_fr)
+
+
+@pytest.fixture(scope="module")
+def english():
+    return load_pipeline("en", Settings().spacy_model_fr)
+
+
+def _entities(nlp, text, language, limits=Limits()):
+    return extract_entities(nlp(text), language, load_gazetteer(), limits)
+
+
+@pytest.mark.parametrize("name", ["Kiev", "Kyiv", "Київ", "Kyïv"])
+def test_kyiv_spellings_are_one_place(gazetteer, name):
+    entry = gazetteer.lookup(name)
+    assert (entry.kind, entry.canonical, entry.country, entry.seat_of) == ("place", "Kyiv", "UA", "UA")
+
+
+@pytest.mark.parametrize("name", ["Bélarus", "Biélorussie", "Belarus", "Bielorussie"])
+def test_belarus_spellings_are_one_country(gazetteer, name):
+    assert gazetteer.lookup(name).canonical == "BY"
+
+
+@pytest.mark.parametrize(
+    ("word", "language", "code"),
+    [("ukrainiennes", "fr", "UA"), ("russe", "fr", "RU"), ("bélarusse", "fr", "BY"), ("biélorusses", "fr", "BY"),
+     ("Belarusian", "en", "BY"), ("Russian", "en", "RU"), ("européenne", "fr", "EU"), ("Turkish", "en", "TR")],
+)
+def test_demonyms(gazetteer, word, language, code):
+    assert gazetteer.demonym(word, language) == code
+
+
+def test_people_aliases_share_one_canonical_name(gazetteer):
+    names = {gazetteer.lookup(n).canonical for n in ["Mikhaïlo Podoliak", "Mykhailo Podolyak", "Mykhaïlo Podoliak"]}
+    assert names == {"Mikhaïlo Podoliak"}
+    assert gazetteer.lookup("Poutine").canonical == gazetteer.lookup("Vladimir Putin").canonical
+
+
+def test_organisations_in_both_languages(gazetteer):
+    assert gazetteer.lookup("ONU").canonical == gazetteer.lookup("United Nations").canonical == "UN"
+    assert gazetteer.lookup("OTAN").canonical == "NATO"
+    assert gazetteer.lookup("AIEA").canonical == "IAEA"
+    assert gazetteer.lookup("Union européenne").canonical == "EU"
+
+
+def test_fold_ignores_case_accents_and_hyphens():
+    assert fold("Saint-Pétersbourg") == fold("saint petersbourg")
+
+
+def test_seed_entities(french):
+    entities, people = _entities(french, SEED.read_text("utf-8"), "fr")
+    by_name = {(e.kind, e.canonical): e for e in entities}
+    place = by_name[("place", "Belovejskaïa Poucha")]
+    assert (place.region, place.country, place.mentions) == ("Brest", "BY", 2)
+    podoliak = by_name[("person", "Mikhaïlo Podoliak")]
+    assert podoliak.mentions == 2 and podoliak.country == "UA"
+    assert {"Podoliak", "Mikhaïlo Podoliak"} <= set(podoliak.surface_forms)
+    assert ("country", "BY") in by_name and "bélarusse" in by_name[("country", "BY")].surface_forms
+    assert [p.canonical for p in people].count("Mikhaïlo Podoliak") == 2
+    text = SEED.read_text("utf-8")
+    assert all(text[p.start:p.end] in ("Mikhaïlo Podoliak", "Podoliak", "Vladimir Medinski", "Léonid Sloutski")
+               for p in people)
+
+
+def test_unknown_people_merge_across_spellings(french):
+    text = ("Le ministre ukrainien Oleksandr Kubrakov a rencontré des élus. "
+            "M. Koubrakov a ensuite déclaré que la route restait ouverte.")
+    entities, people = _entities(french, text, "fr")
+    persons = [e for e in entities if e.kind == "person"]
+    assert [p.canonical for p in persons] == ["Oleksandr Kubrakov"]
+    assert persons[0].mentions == 2
+    assert {p.canonical for p in people} == {"Oleksandr Kubrakov"}
+
+
+def test_english_person_rule_finds_unknown_names(english):
+    text = ("Ukraine's infrastructure minister Oleksandr Kubrakov met Russian Foreign Minister Sergei Lavrov "
+            "in Istanbul on Friday. Kubrakov told reporters the Black Sea corridor would open.")
+    entities, people = _entities(english, text, "en")
+    persons = {e.canonical: e for e in entities if e.kind == "person"}
+    assert set(persons) == {"Oleksandr Kubrakov", "Sergei Lavrov"}
+    assert persons["Oleksandr Kubrakov"].mentions == 2
+    assert any(e.kind == "place" and e.canonical == "Istanbul" and e.country == "TR" for e in entities)
+
+
+def test_entities_are_bounded_by_max_entities(french):
+    text = " ".join(f"à {city}," for city in ["Paris", "Berlin", "Madrid", "Rome", "Vienne", "Genève", "Minsk"])
+    entities, _ = _entities(french, text, "fr", Limits(max_entities=3))
+    assert len(entities) == 3
