@@ -1,0 +1,298 @@
+"""The event frame of one article: parties, venue and participants, plus the text rules' fields.
+
+Parties are the states/organisations that act: named right after "entre"/"between"/"avec", a
+demonym next to an actor noun ("délégation russe", "Russian Foreign Minister"), a possessive
+("Ukraine's negotiator"), a capital or seat used as a metonym, the party of a participant. A
+state named after a venue preposition ("au Bélarus") or a non-party cue ("frontière avec la
+Pologne") does not count. The location is the place named after a venue preposition, preferring
+sentences that speak of the event and the title/lead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from talkwire.processors.event_rules import classify_event_type, extract_outcomes, extract_round
+from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
+from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan
+from talkwire.processors.rule_text import Sentence, split_sentences, zone_weight
+
+CONTEXT_CHARS = 60  # how far before a mention its cue is looked for
+STRONG_PARTY = 2.0
+WEAK_PARTY = 0.3
+PARTY_THRESHOLD = 2.0
+PARTY_SHARE_OF_BEST = 0.3
+MAX_PARTIES = 6
+MAX_PARTICIPANTS = 10
+MAX_ROLE_WORDS = 8
+_ARTICLES = re.compile(r"(?:\b(?:le|la|les|l'|the|du|des|de|d'|of)\s*)+$")
+_CLAUSE_END = re.compile(r"[,;:.!?\"«»“”()\n]")
+_POSSESSIVE = re.compile(r"^'s?\s+(\w+(?:\s+\w+)?)")
+
+
+@dataclass(frozen=True)
+class _Actor:
+    """A state/organisation reference in the text."""
+
+    start: int
+    end: int
+    code: str
+    how: str  # "name", "metonym", "demonym", "place"
+
+
+@dataclass(frozen=True)
+class _Cues:
+    party: tuple[str, ...]
+    non_party: tuple[str, ...]
+    venue: tuple[str, ...]
+    actor_nouns: tuple[str, ...]
+    role_nouns: tuple[str, ...]
+    event_nouns: frozenset[str]
+
+
+def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[PersonSpan],
+                event_date: EventDate) -> EventFrame:
+    """The event frame of the article whose text ``doc`` was built from."""
+    text = doc.text
+    cues = _cues(gazetteer, language)
+    sentences = split_sentences(text)
+    event_type, type_confidence = classify_event_type(text, language)
+    round_number, round_confidence = extract_round(text, language)
+    outcomes, outcome_phrases = extract_outcomes(text, language)
+    actors = _actors(doc, language, gazetteer)
+    participants = _participants(text, people, gazetteer, language, cues)
+    party_scores = _party_scores(text, actors, participants, people, sentences, cues)
+    parties = _choose_parties(party_scores)
+    location, location_score = _location(doc, gazetteer, sentences, cues)
+    return EventFrame(
+        event_type=event_type,
+        parties=parties,
+        location=location,
+        date=event_date.date,
+        date_precision=event_date.precision,
+        date_description=event_date.description,
+        round=round_number,
+        outcomes=outcomes,
+        outcome_phrases=outcome_phrases,
+        participants=[p for p, _ in participants][:MAX_PARTICIPANTS],
+        confidence={
+            "event_type": round(type_confidence, 3),
+            "round": round(round_confidence, 3),
+            "parties": _confidence([party_scores[p] for p in parties], 2 * STRONG_PARTY * len(parties) or 1.0),
+            "location": _confidence([location_score], 6.0),
+            "participants": 1.0 if participants else 0.0,
+        },
+    )
+
+
+def _confidence(scores: list[float], full: float) -> float:
+    return round(min(1.0, sum(scores) / full), 3) if scores else 0.0
+
+
+def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
+    def folded(name: str) -> tuple[str, ...]:
+        return tuple(sorted({fold(w) for w in gazetteer.words(name, language)}, key=len, reverse=True))
+
+    return _Cues(folded("party_cues"), folded("non_party_cues"), folded("venue_cues"), folded("actor_nouns"),
+                 folded("role_nouns"), frozenset(folded("event_nouns")))
+
+
+# --------------------------------------------------------------------------- parties
+
+
+def _actors(doc: Doc, language: str, gazetteer: Gazetteer) -> list[_Actor]:
+    actors: list[_Actor] = []
+    in_entity: set[int] = set()
+    for ent in doc.ents:
+        in_entity.update(range(ent.start, ent.end))
+        entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else None
+        if entry is None:
+            continue
+        if entry.kind in ("country", "organisation"):
+            actors.append(_Actor(ent.start_char, ent.end_char, entry.canonical, "name"))
+        elif entry.kind == "place" and entry.seat_of:
+            actors.append(_Actor(ent.start_char, ent.end_char, entry.seat_of, "metonym"))
+    for token in doc:
+        code = None if token.i in in_entity or not token.is_alpha else gazetteer.demonym(token.text, language)
+        if code:
+            actors.append(_Actor(token.idx, token.idx + len(token.text), code, "demonym"))
+    return actors
+
+
+def _before(text: str, start: int) -> str:
+    """Folded text of the clause before ``start``, without trailing articles."""
+    window = text[max(0, start - CONTEXT_CHARS):start]
+    return _ARTICLES.sub("", fold(window).rstrip()).rstrip()
+
+
+def _ends_with(context: str, words: tuple[str, ...]) -> bool:
+    return any(context == w or context.endswith(" " + w) for w in words)
+
+
+def _actor_score(text: str, actor: _Actor, cues: _Cues) -> float:
+    before = _before(text, actor.start)
+    after = fold(text[actor.end:actor.end + 40])
+    if actor.how == "demonym":
+        near = before.split(" ")[-3:] + after.split(" ")[:3]
+        joined_near = " " + " ".join(near) + " "
+        return STRONG_PARTY if any(f" {noun} " in joined_near for noun in cues.actor_nouns) else WEAK_PARTY
+    if _ends_with(before, cues.non_party) or _ends_with(before, cues.venue):
+        return 0.0
+    possessive = _POSSESSIVE.match(text[actor.end:actor.end + 40])
+    if possessive and fold(possessive.group(1)).split(" ")[0] in cues.actor_nouns:
+        return STRONG_PARTY
+    if _ends_with(before, cues.party) or any(after.startswith(noun + " ") for noun in ("et", "and")):
+        return STRONG_PARTY
+    return WEAK_PARTY * 2
+
+
+def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Participant, bool]],
+                  people: list[PersonSpan], sentences: list[Sentence], cues: _Cues) -> dict[str, float]:
+    scores: dict[str, float] = {}
+
+    def weight(offset: int) -> float:
+        paragraph = next((s.paragraph for s in sentences if s.start <= offset < s.end), 99)
+        return zone_weight(paragraph)
+
+    for actor in actors:
+        scores[actor.code] = scores.get(actor.code, 0.0) + _actor_score(text, actor, cues) * weight(actor.start)
+    first_offset = {}
+    for span in people:
+        first_offset.setdefault(span.canonical, span.start)
+    for participant, has_role in participants:
+        if participant.party:
+            bonus = (STRONG_PARTY if has_role else WEAK_PARTY) * weight(first_offset.get(participant.name, 10**9))
+            scores[participant.party] = scores.get(participant.party, 0.0) + bonus
+    return scores
+
+
+def _choose_parties(scores: dict[str, float]) -> list[str]:
+    if not scores:
+        return []
+    best = max(scores.values())
+    ranked = sorted(scores, key=lambda code: -scores[code])
+    chosen = [c for c in ranked if scores[c] >= PARTY_THRESHOLD and scores[c] >= PARTY_SHARE_OF_BEST * best]
+    return sorted(chosen[:MAX_PARTIES])
+
+
+# --------------------------------------------------------------------------- location
+
+
+def _location(doc: Doc, gazetteer: Gazetteer, sentences: list[Sentence], cues: _Cues) -> tuple[Location, float]:
+    text = doc.text
+    best: tuple[float, int, GazetteerEntry] | None = None
+    for ent in doc.ents:
+        entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
+        if entry is None and ent.label_ == "LOC":
+            entry = GazetteerEntry("place", ent.text, ent.text, _country_after(doc, ent.end_char, gazetteer))
+        if entry is None or entry.kind not in ("place", "country") or not _ends_with(_before(text, ent.start_char), cues.venue):
+            continue
+        sentence = next((s for s in sentences if s.start <= ent.start_char < s.end), None)
+        score = zone_weight(sentence.paragraph) if sentence else 1.0
+        if sentence and set(fold(sentence.text).split(" ")) & cues.event_nouns:
+            score *= 2.0
+        score *= 1.5 if entry.kind == "place" else 1.0
+        if best is None or score > best[0]:
+            best = (score, ent.start_char, entry)
+    if best is None:
+        return Location(), 0.0
+    entry = best[2]
+    if entry.kind == "country":
+        return Location(country=entry.canonical), best[0]
+    return Location(place=entry.name, region=entry.region, country=entry.country), best[0]
+
+
+def _country_after(doc: Doc, offset: int, gazetteer: Gazetteer) -> str | None:
+    """The country named right after an unknown place ("à Bakou, en Azerbaïdjan")."""
+    for ent in doc.ents:
+        if offset <= ent.start_char <= offset + 20:
+            entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else None
+            return entry.canonical if entry and entry.kind == "country" else None
+    return None
+
+
+# --------------------------------------------------------------------------- participants
+
+
+def _participants(text: str, people: list[PersonSpan], gazetteer: Gazetteer, language: str, cues: _Cues
+                  ) -> list[tuple[Participant, bool]]:
+    """One participant per person, with the role read from an apposition; True when a role was found."""
+    found: dict[str, tuple[Participant, bool]] = {}
+    for span in people:
+        role = _role_after(text, span.end, cues) or _role_before(text, span.start, cues)
+        known = found.get(span.canonical)
+        if known and (known[1] or not role):
+            continue
+        entry = gazetteer.entry(f"person:{span.canonical}")
+        party = (_party_of(role, gazetteer, language) or _clause_party(text, span.start, gazetteer, language)) if role else None
+        participant = Participant(name=span.canonical, role=role or (entry.role if entry else None),
+                                  party=party or span.party)
+        found[span.canonical] = (participant, bool(role))
+    return list(found.values())
+
+
+def _starts_with_role(words: str, cues: _Cues) -> bool:
+    words = re.sub(r"^(?:le|la|l |les|un|une|the|a|an|another|un autre|une autre)\s+", "", words)
+    return any(words == noun or words.startswith(noun + " ") for noun in cues.role_nouns)
+
+
+def _role_after(text: str, end: int, cues: _Cues) -> str | None:
+    """"Mikhaïlo Podoliak, conseiller de la présidence ukrainienne et ..." -> the apposition."""
+    rest = text[end:end + 200]
+    if not rest.startswith(","):
+        return None
+    clause = _CLAUSE_END.split(rest[1:], maxsplit=1)[0].strip()
+    clause = re.split(r"\s+(?:et|and|qui|who|a|has|said|a déclaré)\s+", clause, maxsplit=1)[0]
+    return _trim_role(clause) if _starts_with_role(fold(clause), cues) else None
+
+
+def _role_before(text: str, start: int, cues: _Cues) -> str | None:
+    """"Le chef de la délégation russe, Vladimir Medinski" / "le député Léonid Sloutski" -> the role."""
+    head = text[max(0, start - 200):start]
+    if head.rstrip().endswith(","):
+        clause = _CLAUSE_END.split(head.rstrip()[:-1][::-1], maxsplit=1)[0][::-1].strip()
+        return _trim_role(clause) if _starts_with_role(fold(clause), cues) else None
+    words = _CLAUSE_END.split(head[::-1], maxsplit=1)[0][::-1].split()[-MAX_ROLE_WORDS:]
+    for i in range(len(words)):
+        candidate = " ".join(words[i:])
+        if _starts_with_role(fold(candidate), cues) or (i + 1 < len(words) and words[i].endswith("'s")
+                                                         and _starts_with_role(fold(" ".join(words[i + 1:])), cues)):
+            return _trim_role(_english_title_start(words, i))
+    return None
+
+
+def _english_title_start(words: list[str], i: int) -> str:
+    """Extend "Foreign Minister" back over capitalised words/possessives ("Russian Foreign Minister")."""
+    while i > 0 and (words[i - 1][:1].isupper() or words[i - 1].endswith("'s")):
+        i -= 1
+    return " ".join(words[i:])
+
+
+def _trim_role(role: str) -> str | None:
+    role = re.sub(r"^(?:le|la|l'|les|un|une|the|a|an)\s+", "", role.strip(), flags=re.IGNORECASE)
+    words = role.split()
+    return " ".join(words[:MAX_ROLE_WORDS]) if words else None
+
+
+def _party_of(role: str, gazetteer: Gazetteer, language: str, *, nearest_last: bool = False) -> str | None:
+    """The state/organisation a role names: a demonym ("russe") or a name ("Ukraine's", "de l'ONU")."""
+    words = re.findall(r"[\w'-]+", role)
+    for word in reversed(words) if nearest_last else words:
+        code = gazetteer.demonym(word, language)
+        if code:
+            return code
+        entry = gazetteer.lookup(re.sub(r"^(?:l'|d')|'s$", "", word))
+        if entry and entry.kind in ("country", "organisation"):
+            return entry.canonical
+        if entry and entry.seat_of:
+            return entry.seat_of
+    return None
+
+
+def _clause_party(text: str, start: int, gazetteer: Gazetteer, language: str) -> str | None:
+    """A party named in the clause just before a person ("un membre de la délégation russe, le député X")."""
+    clause = re.split(r"[.!?\n]", text[max(0, start - CONTEXT_CHARS * 2):start])[-1]
+    return _party_of(clause, gazetteer, language, nearest_last=True)
