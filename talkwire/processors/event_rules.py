@@ -1,0 +1,208 @@
+"""Event type, round number and outcomes, read from the text with weighted fr/en rules.
+
+The rules live in ``talkwire/data/`` (event_types.yaml, ordinals.yaml, outcomes.yaml); what
+counts is where a trigger is (title and lead weigh more than the body) and whether its clause
+is about the reported event rather than an earlier one or a plan (data/context_cues.yaml).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from talkwire.processors.records import EventType
+from talkwire.processors.rule_text import Sentence, alternation, has_cue, load_rule_data, split_sentences, zone_weight
+
+_CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
+# Score at which confidence saturates: one strong trigger in the lead (4 x 2) is fairly sure.
+_CONFIDENCE_SCALE = 8.0
+_MAX_PHRASES = 8
+_MAX_PHRASE_CHARS = 240
+
+
+def _language(language: str) -> str:
+    return language if language in ("fr", "en") else "en"
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+
+
+def _confidence(best: float, total: float) -> float:
+    if best <= 0 or total <= 0:
+        return 0.0
+    return round((best / total) * (1.0 - math.exp(-best / _CONFIDENCE_SCALE)), 3)
+
+
+def _clause(sentence: Sentence, offset: int) -> str:
+    """The clause of ``sentence`` containing the character at sentence-relative ``offset``."""
+    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence.text) if m.end() <= offset]
+    following = _CLAUSE_BREAK.search(sentence.text, offset)
+    return sentence.text[starts[-1] : following.start() if following else len(sentence.text)]
+
+
+def _is_background(text: str, language: str) -> bool:
+    """About an earlier/another event or a plan, not the reported event."""
+    return has_cue(text, "other_event", language) or has_cue(text, "future", language)
+
+
+# --------------------------------------------------------------------------- event type
+
+
+@cache
+def _type_triggers(language: str) -> dict[str, list[tuple[re.Pattern[str], float]]]:
+    types = load_rule_data("event_types")["types"]
+    return {
+        name: [(_compile(pattern), float(weight)) for pattern, weight in rules.get(language, [])]
+        for name, rules in types.items()
+    }
+
+
+def event_type_scores(text: str, language: str) -> dict[str, float]:
+    """Weighted trigger score per event type (the evidence ``classify_event_type`` decides on)."""
+    config = load_rule_data("event_types")
+    language = _language(language)
+    scores = {name: 0.0 for name in _type_triggers(language)}
+    for sentence in split_sentences(text):
+        background = config["background_factor"] if _is_background(sentence.text, language) else 1.0
+        factor = zone_weight(sentence.paragraph) * background
+        for name, triggers in _type_triggers(language).items():
+            for pattern, weight in triggers:
+                hits = min(len(pattern.findall(sentence.text)), config["max_hits_per_sentence"])
+                scores[name] += hits * weight * factor
+    return scores
+
+
+def classify_event_type(text: str, language: str) -> tuple[EventType, float]:
+    """The event type of the article's main event and a 0..1 confidence.
+
+    Highest weighted score wins; equal scores follow ``tie_break`` of event_types.yaml; below
+    ``min_score`` the article is ``other``.
+    """
+    config = load_rule_data("event_types")
+    scores = event_type_scores(text, language)
+    order = config["tie_break"]
+    best = min(scores, key=lambda name: (-scores[name], order.index(name)))
+    total = sum(scores.values())
+    if scores[best] < config["min_score"]:
+        return "other", round(1.0 - scores[best] / config["min_score"], 3) if total else 1.0
+    return best, _confidence(scores[best], total)
+
+
+# --------------------------------------------------------------------------- round
+
+
+@dataclass(frozen=True)
+class _RoundRules:
+    pattern: re.Pattern[str]
+    ordinals: dict[str, int]
+    preceding: re.Pattern[str]
+    since: re.Pattern[str]
+
+
+@cache
+def _round_rules(language: str) -> _RoundRules:
+    data = load_rule_data("ordinals")
+    ordinals = {str(word).lower(): int(value) for word, value in data["ordinals"][language].items()}
+    nouns = alternation(data["talk_nouns"][language])
+    gap = data["max_gap_words"]
+    return _RoundRules(
+        pattern=_compile(rf"(?P<ordinal>{alternation(list(ordinals))})\s+(?:[\w'-]+\s+){{0,{gap}}}?{nouns}"),
+        ordinals=ordinals,
+        preceding=re.compile(rf"(?<!\w){alternation(data['preceding_words'][language])}\W+(?:\w+\W+){{0,2}}$", re.IGNORECASE),
+        since=re.compile(rf"^\W+(?:\w+\W+){{0,3}}?{alternation(data['since_words'][language])}(?!\w)", re.IGNORECASE),
+    )
+
+
+def extract_round(text: str, language: str) -> tuple[int | None, float]:
+    """The ordinal of the main event in its series of talks ("deuxième session" → 2), or None.
+
+    Ordinals in clauses about an earlier round ("s'était terminée", "after the first round")
+    or a plan ("a fourth round is planned"), and "first … since" are not the reported round.
+    """
+    language = _language(language)
+    rules = _round_rules(language)
+    scores: dict[int, float] = {}
+    for sentence in split_sentences(text):
+        for match in rules.pattern.finditer(sentence.text):
+            clause = _clause(sentence, match.start())
+            if _is_background(clause, language) or rules.preceding.search(sentence.text[: match.start()]):
+                continue
+            if rules.since.search(sentence.text[match.end() :]):
+                continue
+            value = rules.ordinals[match["ordinal"].lower()]
+            scores[value] = scores.get(value, 0.0) + zone_weight(sentence.paragraph)
+    if not scores:
+        return None, 0.0
+    best = max(scores, key=lambda value: (scores[value], value))
+    return best, _confidence(scores[best] * 2, sum(scores.values()) * 2)
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+@dataclass(frozen=True)
+class _OutcomeRule:
+    label: str
+    patterns: tuple[re.Pattern[str], ...]
+    negatable: bool
+    suppresses: tuple[str, ...]
+
+
+@cache
+def _outcome_rules(language: str) -> tuple[_OutcomeRule, ...]:
+    labels = load_rule_data("outcomes")["labels"]
+    return tuple(
+        _OutcomeRule(
+            label=label,
+            patterns=tuple(_compile(p) for p in rule.get(language, [])),
+            negatable=rule.get("negatable", True),
+            suppresses=tuple(rule.get("suppresses", [])),
+        )
+        for label, rule in labels.items()
+    )
+
+
+@cache
+def _result_cues(language: str) -> re.Pattern[str]:
+    return _compile("|".join(load_rule_data("outcomes")["result_cues"][language]))
+
+
+def _holds(rule: _OutcomeRule, sentence: Sentence, match: re.Match[str], language: str) -> bool:
+    """The outcome is reported for this event: not another event's, not asked for, not denied."""
+    clause = _clause(sentence, match.start())
+    if has_cue(clause, "other_event", language):
+        return False
+    lead_in = sentence.text[max(0, match.start() - load_rule_data("outcomes")["negation_window_chars"]) : match.start()]
+    if has_cue(lead_in, "request", language):
+        return False
+    return not (rule.negatable and has_cue(lead_in, "negation", language))
+
+
+def _phrase(sentence: Sentence) -> str:
+    text = sentence.text
+    return text if len(text) <= _MAX_PHRASE_CHARS else text[:_MAX_PHRASE_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def extract_outcomes(text: str, language: str) -> tuple[list[str], list[str]]:
+    """(sorted controlled labels, phrases): the sentences the labels were read from and the
+    sentences reporting other results ("ont convenu de …", "agreed to …") in text order."""
+    language = _language(language)
+    labels: set[str] = set()
+    phrases: list[str] = []
+    for sentence in split_sentences(text):
+        found = {
+            rule.label
+            for rule in _outcome_rules(language)
+            for pattern in rule.patterns
+            for match in pattern.finditer(sentence.text)
+            if _holds(rule, sentence, match, language)
+        }
+        reports_result = _result_cues(language).search(sentence.text) and not has_cue(sentence.text, "other_event", language)
+        if (found or reports_result) and _phrase(sentence) not in phrases:
+            phrases.append(_phrase(sentence))
+        labels |= found
+    suppressed = {label for rule in _outcome_rules(language) if rule.label in labels for label in rule.suppresses}
+    return sorted(labels - suppressed), phrases[:_MAX_PHRASES]
