@@ -10,6 +10,7 @@ place a weekday: the mention keeps the month and says which weekday it was.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -300,14 +301,16 @@ def choose_event_date(
     """
     publication = parse_publication(published_at, precision)
     sentences = split_sentences(text)
+    starts = [s.start for s in sentences]
     totals: dict[tuple[str | None, str | None], float] = {}
     first: dict[tuple[str | None, str | None], DateMention] = {}
     for mention in mentions:
         if mention.date is None:
             continue
-        sentence = next((s for s in sentences if s.start <= mention.offset < s.end), None)
-        if sentence is None:
+        index = bisect_right(starts, mention.offset) - 1
+        if index < 0 or mention.offset >= sentences[index].end:
             continue
+        sentence = sentences[index]
         key = (mention.date, mention.precision)
         score = _mention_score(mention, sentence, language, publication)
         totals[key] = totals.get(key, 0.0) + (score if key not in totals else max(score, 0.0) * 0.5)
