@@ -50,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tail.add_argument("--from-beginning", action="store_true")
     tail.add_argument("--json", action="store_true", help="one JSON line per record")
     tail.add_argument("--latest", action="store_true", help="keep the latest record per key; print them at the end")
-    tail.add_argument("--idle-exit", type=float, metavar="S", help="stop after S seconds without a new record")
+    tail.add_argument("--idle-exit", type=float, metavar="S",
+                      help="stop once S seconds pass without a new record (counted from the first record)")
     tail.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds in any case")
     tail.set_defaults(func=run_tail)
 
@@ -83,7 +84,7 @@ def run_worker(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     loop.run_until_complete(ensure_topics(settings))
     app = create_app(settings)
-    worker = Worker(app, loglevel=args.loglevel, loop=loop, override_logging=False)
+    worker = Worker(app, loglevel=args.loglevel, loop=loop)
     worker.execute_from_commandline()  # returns only through sys.exit
     return 0
 
@@ -216,7 +217,8 @@ async def consume(settings: Settings, topic: str, on_record, *, from_beginning: 
         if not partitions:
             raise LookupError(f"topic {topic!r} does not exist")
         consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
-        started = last_record = time.monotonic()
+        started = time.monotonic()
+        last_record: float | None = None
         while True:
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():
@@ -224,7 +226,7 @@ async def consume(settings: Settings, topic: str, on_record, *, from_beginning: 
                     on_record(record)
                     last_record = time.monotonic()
             now = time.monotonic()
-            if idle_exit is not None and now - last_record >= idle_exit:
+            if idle_exit is not None and last_record is not None and now - last_record >= idle_exit:
                 return
             if timeout is not None and now - started >= timeout:
                 return

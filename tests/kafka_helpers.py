@@ -1,0 +1,157 @@
+"""Produce, consume and run workers against a real broker, for the stream tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from talkwire.settings import ENV_PREFIX, Settings
+from talkwire.streams.connection import client_options
+from talkwire.streams.topics import ensure_topics
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes | None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``TALKWIRE_*`` variables that reproduce ``settings`` in a subprocess."""
+    env = {}
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if f.name == "limits":
+            env.update({ENV_PREFIX + name.upper(): str(v) for name, v in vars(value).items()})
+        elif value is not None:
+            env[ENV_PREFIX + f.name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+def create_topics(settings: Settings) -> None:
+    asyncio.run(ensure_topics(settings))
+
+
+def produce(settings: Settings, topic: str, messages: list[tuple[str | None, bytes]]) -> None:
+    """Send (key, value) pairs in order and wait until the broker has them all."""
+
+    async def send_all() -> None:
+        producer = AIOKafkaProducer(**client_options(settings), acks="all")
+        await producer.start()
+        try:
+            for key, value in messages:
+                await (await producer.send(topic, value=value, key=key.encode() if key is not None else None))
+        finally:
+            await producer.stop()
+
+    asyncio.run(send_all())
+
+
+def consume_until(settings: Settings, topic: str, done, *, timeout_s: float = 120.0,
+                  settle_s: float = 0.0) -> list[Record]:
+    """Read ``topic`` from the beginning until ``done(records)`` holds (then ``settle_s`` more) or time runs out."""
+
+    async def read() -> list[Record]:
+        consumer = AIOKafkaConsumer(**client_options(settings), group_id=None,
+                                    enable_auto_commit=False, auto_offset_reset="earliest")
+        await consumer.start()
+        records: list[Record] = []
+        try:
+            deadline = time.monotonic() + timeout_s
+            partitions: set[int] = set()
+            while not partitions and time.monotonic() < deadline:
+                await consumer.force_metadata_update()
+                partitions = consumer.partitions_for_topic(topic) or set()
+                if not partitions:
+                    await asyncio.sleep(0.5)
+            consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+            settled_at = None
+            while time.monotonic() < deadline:
+                batches = await consumer.getmany(timeout_ms=500)
+                for batch in batches.values():
+                    records.extend(
+                        Record(r.topic, r.partition, r.offset, r.key.decode() if r.key is not None else None, r.value)
+                        for r in batch
+                    )
+                if settled_at is None and done(records):
+                    settled_at = time.monotonic()
+                if settled_at is not None and time.monotonic() - settled_at >= settle_s:
+                    break
+            return records
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(read())
+
+
+def latest_per_key(records: list[Record]) -> dict[str | None, bytes | None]:
+    """What compaction would leave: the last value per key (Tansu never compacts)."""
+    latest: dict[str | None, bytes | None] = {}
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        latest[record.key] = record.value
+    return latest
+
+
+class WorkerProcess:
+    """``talkwire worker`` in a subprocess, stopped by its pid."""
+
+    def __init__(self, settings: Settings, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.settings = settings
+        self.log_path = log_path
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "WorkerProcess":
+        env = {**os.environ, **settings_env(self.settings), **self.extra_env}
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "talkwire.cli", "worker", "--loglevel", "info"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+        )
+        log.close()
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, no clean shutdown."""
+        if self.alive():
+            os.kill(self.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self, timeout_s: float = 20.0) -> None:
+        if not self.alive():
+            return
+        os.kill(self.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
