@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -153,9 +154,8 @@ def _clean_body(body: str, limits: Limits) -> str:
     body = normalise_text(strip_boilerplate(body))
     if len(body) > limits.max_body_chars:
         raise InputError("body_too_large", f"{len(body)} characters, over the limit of {limits.max_body_chars}")
-    letters = sum(c.isalpha() for c in body)
-    if letters < MIN_BODY_LETTERS:
-        raise InputError("empty_body", f"only {letters} letters of text after clean-up")
+    if next(islice((c for c in body if c.isalpha()), MIN_BODY_LETTERS - 1, None), None) is None:
+        raise InputError("empty_body", f"fewer than {MIN_BODY_LETTERS} letters of text after clean-up")
     return body
 
 

@@ -12,16 +12,18 @@ from pathlib import Path
 import yaml
 
 # Characters folded by normalise_text: typographic apostrophes to ', low/reversed double
-# quotes to “, every kind of space to a plain space; invisible format characters dropped.
-_CHAR_MAP = {
-    **{ord(c): "'" for c in "’‘‛ʼ"},
-    **{ord(c): "“" for c in "„‟"},
-    **{ord(c): " " for c in "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"},
-    **{ord(c): "\n" for c in "\v\f\x1c\x1d\x1e\x85\u2028"},
-    ord("\u2029"): "\n\n",
-    **{ord(c): None for c in "\u00ad\u200b\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"},
+# quotes to “, every kind of space to a plain space, line separators to newlines; invisible
+# format characters and other control characters are dropped.
+_FOLDED = {
+    **dict.fromkeys("’‘‛ʼ", "'"),
+    **dict.fromkeys("„‟", "“"),
+    **dict.fromkeys("\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " "),
+    **dict.fromkeys("\r\v\f\x1c\x1d\x1e\x85\u2028", "\n"),
+    "\u2029": "\n\n",
 }
-_OTHER_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_DROPPED = "\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+# one character class scanned in C; the lookup runs only on the (rare) hits
+_TO_FOLD = re.compile("[" + re.escape("".join(_FOLDED)) + _DROPPED + "]")
 _SPACES = re.compile(r" {2,}")
 _BLANK_LINES = re.compile(r"\n[ ]*\n\s*")
 # A line ending like this closes its paragraph even without a blank line after it.
@@ -43,9 +45,9 @@ def normalise_text(text: str) -> str:
     Hard-wrapped lines are joined into their paragraph; a line ending a sentence (or a
     quote) starts a new paragraph, which is how producers without blank lines separate them.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CHAR_MAP)
+    text = _TO_FOLD.sub(lambda match: _FOLDED.get(match.group(), ""), text.replace("\r\n", "\n"))
     # NFC last: dropping an invisible character can bring a base and its accent together
-    text = unicodedata.normalize("NFC", _OTHER_CONTROLS.sub("", text))
+    text = unicodedata.normalize("NFC", text)
     paragraphs = []
     for block in _BLANK_LINES.split(text):
         paragraphs.extend(_split_wrapped_lines(block))
@@ -123,17 +125,22 @@ class _VisibleText(HTMLParser):
             self.parts.append(data)
 
 
+MAX_BOILERPLATE_CHARS = 400  # every pattern is bounded; longer lines are article text
+
+
 @cache
-def _boilerplate_patterns() -> tuple[re.Pattern[str], ...]:
+def _boilerplate_pattern() -> re.Pattern[str]:
     source = Path(__file__).resolve().parents[1] / "data" / "boilerplate.yaml"
     patterns = yaml.safe_load(source.read_text("utf-8"))["line_patterns"]
-    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 def is_boilerplate(line: str) -> bool:
     """True when the whole line is outlet boilerplate (data/boilerplate.yaml)."""
+    if len(line) > MAX_BOILERPLATE_CHARS:
+        return False
     canonical = " ".join(normalise_text(line).split())
-    return bool(canonical) and any(p.fullmatch(canonical) for p in _boilerplate_patterns())
+    return bool(canonical) and _boilerplate_pattern().fullmatch(canonical) is not None
 
 
 def strip_boilerplate(text: str) -> str:
