@@ -10,6 +10,7 @@ pronoun cue ("a-t-il ajouté", "selon lui", "he added") naming the last attribut
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
@@ -63,7 +64,10 @@ def _quoted(text: str, min_words: int) -> list[tuple[int, int]]:
 
 
 def _nearest_person(people: list[PersonSpan], start: int, end: int, anchor: int) -> PersonSpan | None:
-    inside = [p for p in people if start <= p.start and p.end <= end]
+    """The person span within [start, end) closest to ``anchor``; ``people`` sorted by start."""
+    first = bisect_left(people, start, key=lambda p: p.start)
+    last = bisect_left(people, end, key=lambda p: p.start)
+    inside = [p for p in people[first:last] if p.end <= end]
     return min(inside, key=lambda p: min(abs(p.start - anchor), abs(p.end - anchor)), default=None)
 
 
@@ -112,11 +116,13 @@ def extract_quotes(
 ) -> list[Quote]:
     """Quotes in text order with their speaker (canonical name) or None when unattributable."""
     cues = _cues(language)
+    people = sorted(people, key=lambda p: p.start)
     spans = _quoted(text, min_words or load_rule_data("quotes")["min_words"])
+    span_starts = [start for start, _ in spans]
     quotes: list[Quote] = []
     last_speaker: PersonSpan | None = None
     for sentence in split_sentences(text):
-        inside = [(s, e) for s, e in spans if sentence.start <= s < sentence.end]
+        inside = spans[bisect_left(span_starts, sentence.start) : bisect_left(span_starts, sentence.end)]
         if not inside:
             last_speaker = _speaker_of_statement(sentence, people, cues) or last_speaker
             continue
