@@ -1,0 +1,124 @@
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from talkwire.processors.event_rules import classify_event_type, extract_outcomes, extract_round
+
+SEED = Path(__file__).parents[1] / "examples" / "000_0a95cf361c5ddf75.txt"
+
+
+def seed_text() -> str:
+    return SEED.read_text("utf-8").split("date 2022-03 ", 1)[1]
+
+
+def test_seed():
+    event_type, confidence = classify_event_type(seed_text(), "fr")
+    assert event_type == "negotiation_round" and confidence > 0.5
+    assert extract_round(seed_text(), "fr")[0] == 2
+    labels, phrases = extract_outcomes(seed_text(), "fr")
+    assert {"humanitarian_corridors", "temporary_ceasefire"} <= set(labels)
+    assert "no_agreement" not in labels and "ceasefire" not in labels
+    assert any("couloirs humanitaires" in p for p in phrases)
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("Macron et Poutine se sont entretenus par téléphone\n\nLe président français a appelé à un cessez-le-feu.", "fr", "phone_call"),
+        ("Biden and Xi hold video call\n\nThe two leaders spoke for two hours about Ukraine and sanctions.", "en", "phone_call"),
+        ("Lavrov and Kuleba meet in Antalya\n\nThe foreign ministers of Russia and Ukraine met on Thursday, the first meeting since the invasion.", "en", "ministerial_meeting"),
+        ("Les chefs de la diplomatie russe et ukrainienne réunis à Antalya\n\nSergueï Lavrov et Dmytro Kouleba se sont rencontrés.", "fr", "ministerial_meeting"),
+        ("EU leaders gather for summit in Versailles\n\nHeads of state and government discussed energy.", "en", "summit"),
+        ("Sommet de l'Otan à Madrid\n\nLes chefs d'État et de gouvernement de l'Alliance sont réunis.", "fr", "summit"),
+        ("Russia and Ukraine signed a grain export deal in Istanbul\n\nThe signing ceremony was attended by Guterres after weeks of talks.", "en", "agreement_signing"),
+        ("Zelensky addresses US Congress\n\nIn a speech to lawmakers, Zelensky asked for more help.", "en", "speech"),
+        ("Discours de Vladimir Poutine sur la place Rouge\n\nDans une allocution pour le 9 mai, le président russe a justifié l'offensive.", "fr", "speech"),
+        ("Incendie à la centrale nucléaire de Zaporijjia après des bombardements\n\nDes tirs russes ont provoqué un incendie.", "fr", "incident"),
+        ("Missile strike hits Kramatorsk station\n\nAt least 50 people were killed in the attack.", "en", "incident"),
+        ("Ukraine, Russia hold third round of talks in Belarus\n\nThe delegations met for three hours despite shelling nearby.", "en", "negotiation_round"),
+        ("Le prix du pain augmente\n\nLes boulangers sont inquiets.", "fr", "other"),
+    ],
+)
+def test_event_type(text, language, expected):
+    assert classify_event_type(text, language)[0] == expected
+
+
+def test_confidence_is_a_share():
+    for text in ("", "talks", seed_text()):
+        assert 0.0 <= classify_event_type(text, "fr")[1] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("La deuxième session de pourparlers s'est tenue à Minsk.", "fr", 2),
+        ("Un troisième round de négociations a débuté.", "fr", 3),
+        ("Le 3e cycle de négociations a commencé.", "fr", 3),
+        ("Ukraine and Russia hold second round of talks.", "en", 2),
+        ("The first meeting of the delegations took place on the border.", "en", 1),
+        ("Talks continued.", "en", None),
+        ("Le premier ministre a parlé.", "fr", None),
+        ("A fourth round is planned next week.", "en", None),
+        ("Une première rencontre s'était terminée lundi sans avancées concrètes.", "fr", None),
+        ("It was the first meeting since the invasion began.", "en", None),
+    ],
+)
+def test_round(text, language, expected):
+    assert extract_round(text, language)[0] == expected
+
+
+def test_round_of_the_main_event_beats_earlier_and_later_rounds():
+    text = (
+        "Troisième session de pourparlers entre Kiev et Moscou\n\n"
+        "Après la deuxième session jeudi, les délégations se retrouvent. Une quatrième session est prévue."
+    )
+    assert extract_round(text, "fr")[0] == 3
+
+
+@pytest.mark.parametrize(
+    "text, language, present, absent",
+    [
+        ("Les parties ont convenu d'un cessez-le-feu.", "fr", {"ceasefire"}, set()),
+        ("Les pourparlers se sont terminés sans cessez-le-feu.", "fr", set(), {"ceasefire"}),
+        ("No ceasefire was agreed.", "en", set(), {"ceasefire"}),
+        ("Kiev appelle à un cessez-le-feu immédiat.", "fr", set(), {"ceasefire"}),
+        ("A temporary ceasefire will allow evacuations.", "en", {"temporary_ceasefire"}, {"ceasefire"}),
+        ("Talks ended without a breakthrough.", "en", {"no_agreement"}, set()),
+        ("Les négociations n'ont pas abouti : pas d'accord.", "fr", {"no_agreement"}, set()),
+        ("A third round of talks is expected next week.", "en", {"next_round_planned"}, set()),
+        ("Une troisième session est prévue lundi.", "fr", {"next_round_planned"}, set()),
+        ("Russia and Ukraine signed an agreement on grain exports.", "en", {"agreement_signed", "grain_exports"}, set()),
+        ("Un échange de prisonniers a eu lieu.", "fr", {"prisoner_exchange"}, set()),
+        ("Moscow said it would drastically reduce military activity near Kyiv, a de-escalation.", "en", {"military_deescalation"}, set()),
+        ("Grossi discussed the safety of the Zaporizhzhia nuclear plant.", "en", {"nuclear_safety"}, set()),
+        ("L'UE adopte de nouvelles sanctions.", "fr", {"sanctions"}, set()),
+        ("The first round had failed to produce a deal.", "en", set(), {"no_agreement"}),
+    ],
+)
+def test_outcomes(text, language, present, absent):
+    labels, _ = extract_outcomes(text, language)
+    assert present <= set(labels) and not (absent & set(labels))
+    assert labels == sorted(labels)
+
+
+def test_result_phrases_outside_the_vocabulary_are_kept():
+    labels, phrases = extract_outcomes("Les deux camps ont convenu de poursuivre le dialogue sur la Crimée.", "fr")
+    assert labels == [] and phrases == ["Les deux camps ont convenu de poursuivre le dialogue sur la Crimée."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=500), st.sampled_from(["fr", "en", "de", ""]))
+def test_never_raises(text, language):
+    event_type, confidence = classify_event_type(text, language)
+    assert 0.0 <= confidence <= 1.0
+    extract_round(text, language)
+    extract_outcomes(text, language)
+
+
+def test_huge_text_is_handled():
+    text = "La deuxième session de pourparlers a permis des couloirs humanitaires. " * 5000
+    assert classify_event_type(text, "fr")[0] == "negotiation_round"
+    assert extract_round(text, "fr")[0] == 2
+    assert extract_outcomes(text, "fr")[0] == ["humanitarian_corridors"]
