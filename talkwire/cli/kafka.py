@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import tempfile
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,10 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from talkwire.processors.pipeline import read_messages
 from talkwire.processors.records import CanonicalEvent, RawMessage
 from talkwire.settings import Settings
 
-INPUT_SUFFIXES = (".jsonl", ".json", ".txt")
 TOPIC_ROLES = {"raw": "topic_raw", "enriched": "topic_enriched", "events": "topic_events",
                "dead-letters": "topic_dead_letters"}
 
@@ -92,52 +92,52 @@ def run_worker(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- produce
 
 
-def read_messages(path: str) -> list[RawMessage]:
-    """Messages from a file, a folder of files, or stdin ('-'); keys are article ids or file stems."""
+def read_input(path: str) -> list[RawMessage]:
+    """Messages from a file, a folder of files, or stdin ('-'), keyed by article id or file stem."""
     if path == "-":
-        return list(_messages_from_text(sys.stdin.buffer.read(), "stdin", "stdin"))
-    source = Path(path)
-    if not source.exists():
+        return _read_stdin()
+    if not Path(path).exists():
         raise FileNotFoundError(f"no such file or folder: {path}")
-    files = sorted(p for p in source.rglob("*") if p.suffix in INPUT_SUFFIXES) if source.is_dir() else [source]
-    return [message for file in files for message in _messages_from_text(file.read_bytes(), file.name, file.stem)]
+    return [_keyed(message) for message in read_messages(path)]
 
 
-def _messages_from_text(data: bytes, name: str, stem: str) -> Iterable[RawMessage]:
-    stripped = data.lstrip()
-    if name.endswith(".txt") or not stripped[:1] in (b"{", b"["):
-        yield RawMessage(value=data, key=stem, source=name)
-        return
-    if name.endswith(".json") or stripped[:1] == b"[":
-        try:
-            document = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            document = None  # not one JSON document: read it as JSON lines
-        if document is not None:
-            items = document if isinstance(document, list) else [document]
-            for item in items:
-                yield RawMessage(value=orjson.dumps(item), key=_id_of(item), source=name)
-            return
-    for line in data.splitlines():
-        if line.strip():
-            yield RawMessage(value=line, key=_id_of_line(line), source=name)
+def _read_stdin() -> list[RawMessage]:
+    """Stdin through the same file readers: its format is guessed from its first bytes."""
+    data = sys.stdin.buffer.read()
+    suffix = ".txt"
+    if data.lstrip()[:1] in (b"{", b"["):
+        suffix = ".json" if _is_json_document(data) else ".jsonl"
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / f"stdin{suffix}"
+        file.write_bytes(data)
+        return [_keyed(message) for message in read_messages(file)]
 
 
-def _id_of(item: Any) -> str | None:
-    value = item.get("id") if isinstance(item, dict) else None
-    return str(value) if isinstance(value, str | int) and value != "" else None
-
-
-def _id_of_line(line: bytes) -> str | None:
+def _is_json_document(data: bytes) -> bool:
     try:
-        return _id_of(orjson.loads(line))
+        orjson.loads(data)
     except orjson.JSONDecodeError:
-        return None  # malformed lines are sent as they are: the worker dead-letters them
+        return False
+    return True
+
+
+def _keyed(message: RawMessage) -> RawMessage:
+    """Key JSON articles by their id, so that all versions of one article share a partition."""
+    if message.key is not None:
+        return message
+    try:
+        item = orjson.loads(message.value)
+    except orjson.JSONDecodeError:
+        return message  # malformed: sent as it is, the worker dead-letters it
+    article_id = item.get("id") if isinstance(item, dict) else None
+    if isinstance(article_id, str | int) and not isinstance(article_id, bool) and article_id != "":
+        return message.model_copy(update={"key": str(article_id)})
+    return message
 
 
 def run_produce(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    messages = read_messages(args.path)
+    messages = read_input(args.path)
     topic = args.topic or settings.topic_raw
     sent, failed = asyncio.run(produce(settings, topic, messages, show_progress=not args.quiet))
     print(f"sent {sent}, failed {failed} to {topic}", file=sys.stderr)
