@@ -98,6 +98,9 @@ def test_strip_html_survives_broken_markup():
         "https://t.co/abc123",
         "— Mykhailo Podolyak (@Podolyak_M) March 3, 2022",
         "Photo : Sergei Supinsky / AFP",
+        "(AFP)",
+        "By Pavel Polityuk and Natalia Zinets",
+        "Par Jean-Marie Dupont, à Kiev",
     ],
 )
 def test_boilerplate_lines_recognised(line):
@@ -112,6 +115,9 @@ def test_boilerplate_lines_recognised(line):
         "Sources close to the talks said a third round was likely.",
         "Les délégations avec l'appui de l'ONU ont convenu de couloirs humanitaires.",
         "Updated figures show 2 million refugees have fled.",
+        "By the end of the day, both delegations had left.",
+        "Par ailleurs, Moscou a démenti.",
+        "Par Vladimir Poutine lui-même, selon le Kremlin.",
         "",
     ],
 )
