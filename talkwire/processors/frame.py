@@ -28,7 +28,7 @@ PARTY_SHARE_OF_BEST = 0.3
 MAX_PARTIES = 6
 MAX_PARTICIPANTS = 10
 MAX_ROLE_WORDS = 8
-_ARTICLES = re.compile(r"(?:\b(?:le|la|les|l'|the|du|des|de|d'|of)\s*)+$")
+_ARTICLES = re.compile(r"(?:\b(?:le|la|les|l|the|du|des|de|d|of)\s*)+$")  # on folded text
 _CLAUSE_END = re.compile(r"[,;:.!?\"«»“”()\n]")
 _POSSESSIVE = re.compile(r"^'s?\s+(\w+(?:\s+\w+)?)")
 
@@ -40,7 +40,7 @@ class _Actor:
     start: int
     end: int
     code: str
-    how: str  # "name", "metonym", "demonym", "place"
+    how: str  # "name", "metonym", "demonym", or "venue_apposition" ("Antalya, Turkey": a location only)
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ class _Cues:
     actor_nouns: tuple[str, ...]
     role_nouns: tuple[str, ...]
     event_nouns: frozenset[str]
+    conjunctions: tuple[str, ...]
+
+    def joins(self, between: str) -> bool:
+        """True when the text between two mentions only joins them ("et la", ", ")."""
+        bare = _ARTICLES.sub("", fold(between).strip()).strip()
+        return bare == "" or bare in self.conjunctions
 
 
 def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[PersonSpan],
@@ -97,7 +103,7 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
         return tuple(sorted({fold(w) for w in gazetteer.words(name, language)}, key=len, reverse=True))
 
     return _Cues(folded("party_cues"), folded("non_party_cues"), folded("venue_cues"), folded("actor_nouns"),
-                 folded("role_nouns"), frozenset(folded("event_nouns")))
+                 folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"))
 
 
 # --------------------------------------------------------------------------- parties
@@ -106,15 +112,20 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
 def _actors(doc: Doc, language: str, gazetteer: Gazetteer) -> list[_Actor]:
     actors: list[_Actor] = []
     in_entity: set[int] = set()
+    place_end = -1
     for ent in doc.ents:
         in_entity.update(range(ent.start, ent.end))
-        entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else None
-        if entry is None:
+        entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
+        if entry is None or entry.kind == "person":
+            place_end = ent.end_char if entry is None and ent.label_ == "LOC" else -1
             continue
         if entry.kind in ("country", "organisation"):
-            actors.append(_Actor(ent.start_char, ent.end_char, entry.canonical, "name"))
+            after_place = doc.text[place_end:ent.start_char].strip(" ,") in ("", "en", "in") and place_end >= 0
+            how = "venue_apposition" if after_place else "name"
+            actors.append(_Actor(ent.start_char, ent.end_char, entry.canonical, how))
         elif entry.kind == "place" and entry.seat_of:
             actors.append(_Actor(ent.start_char, ent.end_char, entry.seat_of, "metonym"))
+        place_end = ent.end_char if entry.kind == "place" else -1
     for token in doc:
         code = None if token.i in in_entity or not token.is_alpha else gazetteer.demonym(token.text, language)
         if code:
@@ -139,12 +150,12 @@ def _actor_score(text: str, actor: _Actor, cues: _Cues) -> float:
         near = before.split(" ")[-3:] + after.split(" ")[:3]
         joined_near = " " + " ".join(near) + " "
         return STRONG_PARTY if any(f" {noun} " in joined_near for noun in cues.actor_nouns) else WEAK_PARTY
-    if _ends_with(before, cues.non_party) or _ends_with(before, cues.venue):
+    if actor.how == "venue_apposition" or _ends_with(before, cues.non_party) or _ends_with(before, cues.venue):
         return 0.0
     possessive = _POSSESSIVE.match(text[actor.end:actor.end + 40])
     if possessive and fold(possessive.group(1)).split(" ")[0] in cues.actor_nouns:
         return STRONG_PARTY
-    if _ends_with(before, cues.party) or any(after.startswith(noun + " ") for noun in ("et", "and")):
+    if _ends_with(before, cues.party) or any(after.startswith(word + " ") for word in cues.conjunctions if word != ","):
         return STRONG_PARTY
     return WEAK_PARTY * 2
 
@@ -157,8 +168,13 @@ def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Part
         paragraph = next((s.paragraph for s in sentences if s.start <= offset < s.end), 99)
         return zone_weight(paragraph)
 
-    for actor in actors:
-        scores[actor.code] = scores.get(actor.code, 0.0) + _actor_score(text, actor, cues) * weight(actor.start)
+    previous: tuple[_Actor, float] | None = None
+    for actor in sorted(actors, key=lambda a: a.start):
+        score = _actor_score(text, actor, cues)
+        if previous and actor.how != "demonym" and cues.joins(text[previous[0].end:actor.start]):
+            score = previous[1]  # "vers la Pologne et la Moldavie": a conjunct shares its head's standing
+        scores[actor.code] = scores.get(actor.code, 0.0) + score * weight(actor.start)
+        previous = (actor, score)
     first_offset = {}
     for span in people:
         first_offset.setdefault(span.canonical, span.start)

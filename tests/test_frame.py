@@ -1,0 +1,80 @@
+"""Event frame rules: acting parties vs mentioned countries, venue, participants with roles."""
+
+from pathlib import Path
+
+import pytest
+
+from talkwire.processors.entities import extract_entities
+from talkwire.processors.frame import build_frame
+from talkwire.processors.gazetteer import load_gazetteer
+from talkwire.processors.nlp import load_pipeline
+from talkwire.processors.records import EventDate
+from talkwire.settings import Limits, Settings
+
+SEED = Path(__file__).resolve().parent.parent / "examples" / "000_0a95cf361c5ddf75.txt"
+NO_DATE = EventDate(date=None, precision=None)
+
+
+def _frame(text, language):
+    nlp = load_pipeline(language, Settings().spacy_model_fr)
+    doc = nlp(text)
+    gazetteer = load_gazetteer()
+    _, people = extract_entities(doc, language, gazetteer, Limits())
+    return build_frame(doc, language, gazetteer, people, NO_DATE)
+
+
+@pytest.fixture(scope="module")
+def seed_frame():
+    return _frame(SEED.read_text("utf-8").removeprefix("date 2022-03 ").strip(), "fr")
+
+
+def test_seed_parties_exclude_venue_host_and_neighbour(seed_frame):
+    assert seed_frame.parties == ["RU", "UA"]
+
+
+def test_seed_location_is_the_venue(seed_frame):
+    location = seed_frame.location
+    assert (location.place, location.region, location.country) == ("Belovejskaïa Poucha", "Brest", "BY")
+    assert seed_frame.confidence["location"] > 0.5
+
+
+def test_seed_participants_have_roles_and_parties(seed_frame):
+    people = {p.name: p for p in seed_frame.participants}
+    assert people["Mikhaïlo Podoliak"].party == "UA"
+    assert people["Mikhaïlo Podoliak"].role == "conseiller de la présidence ukrainienne"
+    assert people["Vladimir Medinski"].party == "RU"
+    assert people["Vladimir Medinski"].role == "chef de la délégation russe"
+    assert people["Léonid Sloutski"].party == "RU"
+    assert people["Léonid Sloutski"].role == "député"
+
+
+def test_english_titles_and_venue():
+    frame = _frame(
+        "Russian Foreign Minister Sergei Lavrov and his Ukrainian counterpart Dmytro Kuleba met in Antalya, "
+        "Turkey, on Thursday in talks hosted by Turkish Foreign Minister Mevlut Cavusoglu.\n\n"
+        "Lavrov said the talks produced no agreement on a ceasefire.", "en")
+    assert {"RU", "UA"} <= set(frame.parties)
+    assert (frame.location.place, frame.location.country) == ("Antalya", "TR")
+    lavrov = next(p for p in frame.participants if p.name == "Sergei Lavrov")
+    assert (lavrov.role, lavrov.party) == ("Russian Foreign Minister", "RU")
+
+
+def test_merely_mentioned_country_is_not_a_party():
+    frame = _frame(
+        "Les délégations russe et ukrainienne se sont retrouvées à Istanbul. Des réfugiés ont fui vers la "
+        "Pologne et la Moldavie ces dernières semaines.", "fr")
+    assert frame.parties == ["RU", "UA"]
+    assert frame.location.country == "TR"
+
+
+def test_unknown_venue_takes_the_country_named_after_it():
+    frame = _frame("Les pourparlers entre l'Arménie et l'Azerbaïdjan ont eu lieu à Gabala, en Azerbaïdjan.", "fr")
+    assert frame.parties == ["AM", "AZ"]
+    assert frame.location.country == "AZ"
+
+
+def test_possessive_english_party():
+    frame = _frame("Ukraine's negotiator David Arakhamia said talks with Russia would resume on Monday.", "en")
+    arakhamia = next(p for p in frame.participants if p.name == "David Arakhamia")
+    assert arakhamia.party == "UA"
+    assert {"RU", "UA"} <= set(frame.parties)
