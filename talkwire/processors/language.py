@@ -5,7 +5,7 @@ Outcomes (none is an error):
 - "unsupported": a confidently identified (or declared) other language, the article is kept
   without an event frame;
 - "undetermined": too little or too ambiguous text; ``language`` is then the declared label,
-  else the identifier's best guess, with its (low) confidence.
+  else the likelier supported language as a guess, with its (low) confidence.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from talkwire.processors.records import Article, LanguageResult
 
 SUPPORTED_LANGUAGES = ("fr", "en")
 MIN_LETTERS = 25  # below this, character n-grams say little
-SAMPLE_CHARS = 4_000  # the first paragraphs are plenty, and keep detection cheap
+SAMPLE_CHARS = 2_000  # the first paragraphs are plenty, and keep detection cheap
 MIN_CONFIDENCE = 0.80  # an undeclared language is taken from detection above this
 OVERRIDE_CONFIDENCE = 0.95  # a declared label loses only to a detection this sure ...
 OVERRIDE_MIN_LETTERS = 60  # ... over at least this much text
@@ -42,7 +42,10 @@ def detect_language(article: Article) -> LanguageResult:
         if letters < OVERRIDE_MIN_LETTERS or confidence < OVERRIDE_CONFIDENCE:
             return _result(declared, ranking.get(declared, 0.0))
     elif not declared and confidence < MIN_CONFIDENCE:
-        return LanguageResult(language=detected, status="undetermined", confidence=round(confidence, 4))
+        # unsure rankings put relatives ('wa', 'lb') or the languages of proper names ahead;
+        # only a confident detection makes an article unsupported
+        guess = max(SUPPORTED_LANGUAGES, key=lambda language: ranking.get(language, 0.0))
+        return LanguageResult(language=guess, status="undetermined", confidence=round(ranking.get(guess, 0.0), 4))
     return _result(detected, confidence)
 
 
