@@ -78,7 +78,7 @@ def consume_until(settings: Settings, topic: str, done, *, timeout_s: float = 12
             deadline = time.monotonic() + timeout_s
             partitions: set[int] = set()
             while not partitions and time.monotonic() < deadline:
-                await consumer.force_metadata_update()
+                await consumer.topics()  # refreshes the metadata
                 partitions = consumer.partitions_for_topic(topic) or set()
                 if not partitions:
                     await asyncio.sleep(0.5)

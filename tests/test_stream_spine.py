@@ -47,7 +47,7 @@ MALFORMED: list[tuple[str, bytes, str]] = [
     ("bad-array", b"[1, 2, 3]", "not_an_object"),
     ("bad-missing", orjson.dumps({"id": "m1", "source": "S", "published_at": "2022-03-04T10:00:00+00:00"}),
      "missing_field"),
-    ("bad-type", article("t1", "x", published_at=20220304), "wrong_type"),
+    ("bad-type", article("t1", SEED_BODY, title=["not", "a", "string"]), "wrong_type"),
     ("bad-date", article("d1", SEED_BODY, published_at="last thursday"), "invalid_published_at"),
     ("bad-bytes", b"\xff\xfe\xfa not utf-8 \xc3\x28", "invalid_encoding"),
     ("bad-empty", b"", "empty_message"),
