@@ -21,6 +21,7 @@ from talkwire.processors.records import DateMention, DatePrecision, EventDate
 from talkwire.processors.rule_text import (
     Sentence,
     alternation,
+    clause_at,
     has_cue,
     load_rule_data,
     split_sentences,
@@ -30,6 +31,8 @@ from talkwire.processors.rule_text import (
 
 # A year-less "7 mars" farther than this after the publication is last year's.
 _FUTURE_TOLERANCE = timedelta(days=183)
+# A mention this long before the publication is more likely background than the news.
+_STALE_AFTER = timedelta(days=7)
 _ENGLISH_MONTHS = dict(get_month_names("wide", locale="en"))
 _ENGLISH_DAYS = dict(get_day_names("wide", locale="en"))
 
@@ -176,13 +179,13 @@ def _year_near_publication(month: int | None, day: int, publication: Publication
     return publication.year
 
 
-def _weekday_direction(match: re.Match[str], lexicon: _Lexicon, sentence: str, language: str) -> str:
+def _weekday_direction(match: re.Match[str], lexicon: _Lexicon, clause: str, language: str) -> str:
     for key, table in (("after", lexicon.after), ("before", lexicon.before)):
         if match[key]:
             direction = _lookup(table, match[key])
             if direction != "current":
                 return direction
-    return "future" if has_cue(sentence, "future", language) else "current"
+    return "future" if has_cue(clause, "future", language) else "current"
 
 
 def _resolve_weekday(weekday: int, direction: str, day: date) -> date:
@@ -199,7 +202,7 @@ def _resolve_weekday(weekday: int, direction: str, day: date) -> date:
 
 def _weekday_mention(match, lexicon, publication, sentence, language) -> DateMention:
     weekday = _lookup(lexicon.weekdays, match["weekday"])
-    direction = _weekday_direction(match, lexicon, sentence, language)
+    direction = _weekday_direction(match, lexicon, clause_at(sentence, match.start()).lower(), language)
     if publication.day:
         resolved = _resolve_weekday(weekday, direction, publication.day)
         return DateMention(text=match.group(), offset=match.start(), date=resolved.isoformat(), precision="day")
@@ -245,7 +248,7 @@ def find_date_mentions(
         for pattern in lexicon.explicit:
             found += [(m, _explicit_mention(m, lexicon, publication)) for m in pattern.finditer(sentence.text)]
         found += [
-            (m, _weekday_mention(m, lexicon, publication, sentence.text, language))
+            (m, _weekday_mention(m, lexicon, publication, sentence, language))
             for m in lexicon.weekday.finditer(sentence.text)
         ]
         found += [(m, _relative_mention(m, lexicon, publication)) for m in lexicon.relative_pattern.finditer(sentence.text)]
@@ -271,16 +274,27 @@ def _in_quote(sentence: Sentence, offset: int) -> bool:
     return before.count('"') % 2 == 1 or before.count("«") > before.count("»") or before.count("“") > before.count("”")
 
 
+@cache
+def _anchor_lead_in(language: str) -> re.Pattern[str]:
+    words = load_rule_data("dates")["other_event_lead_in"][language if language in ("fr", "en") else "en"]
+    return re.compile(rf"(?<!\w){alternation(words)}(?!\w)", re.IGNORECASE)
+
+
 def _mention_score(mention: DateMention, sentence: Sentence, language: str, publication: Publication) -> float:
     score = zone_weight(sentence.paragraph)
+    relative = mention.offset - sentence.start
+    clause = clause_at(sentence, relative)
     if _event_words(language).search(sentence.text):
         score += 1.5
-    if has_cue(sentence.text, "other_event", language):
+    if has_cue(clause, "other_event", language) or _anchor_lead_in(language).search(sentence.text[max(0, relative - 50) : relative]):
         score -= 4.0
-    if has_cue(sentence.text, "future", language):
+    if has_cue(clause, "future", language):
         score -= 2.0
-    if publication.day and mention.precision == "day" and mention.date and mention.date > publication.day.isoformat():
-        score -= 4.0  # a plan: the reported event has already happened
+    if publication.day and mention.precision == "day" and mention.date:
+        if mention.date > publication.day.isoformat():
+            score -= 4.0  # a plan: the reported event has already happened
+        elif mention.date < (publication.day - _STALE_AFTER).isoformat():
+            score -= 1.5  # news reports recent events; older dates are background
     if _in_quote(sentence, mention.offset):
         score -= 1.0
     return score

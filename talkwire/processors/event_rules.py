@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from functools import cache
 
 from talkwire.processors.records import EventType
-from talkwire.processors.rule_text import Sentence, alternation, has_cue, load_rule_data, split_sentences, zone_weight
+from talkwire.processors.rule_text import (
+    Sentence,
+    alternation,
+    clause_at,
+    has_cue,
+    load_rule_data,
+    split_sentences,
+    zone_weight,
+)
 
-_CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
 # Score at which confidence saturates: one strong trigger in the lead (4 x 2) is fairly sure.
 _CONFIDENCE_SCALE = 8.0
 _MAX_PHRASES = 8
@@ -34,13 +41,6 @@ def _confidence(best: float, total: float) -> float:
     if best <= 0 or total <= 0:
         return 0.0
     return round((best / total) * (1.0 - math.exp(-best / _CONFIDENCE_SCALE)), 3)
-
-
-def _clause(sentence: Sentence, offset: int) -> str:
-    """The clause of ``sentence`` containing the character at sentence-relative ``offset``."""
-    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence.text) if m.end() <= offset]
-    following = _CLAUSE_BREAK.search(sentence.text, offset)
-    return sentence.text[starts[-1] : following.start() if following else len(sentence.text)]
 
 
 def _is_background(text: str, language: str) -> bool:
@@ -66,12 +66,13 @@ def event_type_scores(text: str, language: str) -> dict[str, float]:
     language = _language(language)
     scores = {name: 0.0 for name in _type_triggers(language)}
     for sentence in split_sentences(text):
-        background = config["background_factor"] if _is_background(sentence.text, language) else 1.0
-        factor = zone_weight(sentence.paragraph) * background
         for name, triggers in _type_triggers(language).items():
             for pattern, weight in triggers:
-                hits = min(len(pattern.findall(sentence.text)), config["max_hits_per_sentence"])
-                scores[name] += hits * weight * factor
+                matches = list(pattern.finditer(sentence.text))[: config["max_hits_per_sentence"]]
+                for match in matches:
+                    background = _is_background(clause_at(sentence, match.start()), language)
+                    factor = config["background_factor"] if background else 1.0
+                    scores[name] += weight * factor * zone_weight(sentence.paragraph)
     return scores
 
 
@@ -112,7 +113,7 @@ def _round_rules(language: str) -> _RoundRules:
         pattern=_compile(rf"(?P<ordinal>{alternation(list(ordinals))})\s+(?:[\w'-]+\s+){{0,{gap}}}?{nouns}"),
         ordinals=ordinals,
         preceding=re.compile(rf"(?<!\w){alternation(data['preceding_words'][language])}\W+(?:\w+\W+){{0,2}}$", re.IGNORECASE),
-        since=re.compile(rf"^\W+(?:\w+\W+){{0,3}}?{alternation(data['since_words'][language])}(?!\w)", re.IGNORECASE),
+        since=re.compile(rf"^\W+(?:\w+\W+){{0,6}}?{alternation(data['since_words'][language])}(?!\w)", re.IGNORECASE),
     )
 
 
@@ -127,7 +128,7 @@ def extract_round(text: str, language: str) -> tuple[int | None, float]:
     scores: dict[int, float] = {}
     for sentence in split_sentences(text):
         for match in rules.pattern.finditer(sentence.text):
-            clause = _clause(sentence, match.start())
+            clause = clause_at(sentence, match.start())
             if _is_background(clause, language) or rules.preceding.search(sentence.text[: match.start()]):
                 continue
             if rules.since.search(sentence.text[match.end() :]):
@@ -149,19 +150,25 @@ class _OutcomeRule:
     patterns: tuple[re.Pattern[str], ...]
     negatable: bool
     suppresses: tuple[str, ...]
+    context: re.Pattern[str] | None  # the sentence must match it too (e.g. an agreement verb)
 
 
 @cache
 def _outcome_rules(language: str) -> tuple[_OutcomeRule, ...]:
-    labels = load_rule_data("outcomes")["labels"]
+    data = load_rule_data("outcomes")
+    contexts = {
+        name: re.compile(rf"(?<!\w)(?:{'|'.join(words[language])})", re.IGNORECASE)
+        for name, words in data["contexts"].items()
+    }
     return tuple(
         _OutcomeRule(
             label=label,
             patterns=tuple(_compile(p) for p in rule.get(language, [])),
             negatable=rule.get("negatable", True),
             suppresses=tuple(rule.get("suppresses", [])),
+            context=contexts[rule["requires"]] if "requires" in rule else None,
         )
-        for label, rule in labels.items()
+        for label, rule in data["labels"].items()
     )
 
 
@@ -172,13 +179,18 @@ def _result_cues(language: str) -> re.Pattern[str]:
 
 def _holds(rule: _OutcomeRule, sentence: Sentence, match: re.Match[str], language: str) -> bool:
     """The outcome is reported for this event: not another event's, not asked for, not denied."""
-    clause = _clause(sentence, match.start())
+    clause = clause_at(sentence, match.start())
     if has_cue(clause, "other_event", language):
         return False
-    lead_in = sentence.text[max(0, match.start() - load_rule_data("outcomes")["negation_window_chars"]) : match.start()]
+    if rule.context and not rule.context.search(sentence.text):
+        return False
+    window = load_rule_data("outcomes")["negation_window_chars"]
+    lead_in = sentence.text[max(0, match.start() - window) : match.start()]
     if has_cue(lead_in, "request", language):
         return False
-    return not (rule.negatable and has_cue(lead_in, "negation", language))
+    follow = sentence.text[match.end() : match.end() + window]
+    denied = has_cue(lead_in, "negation", language) or has_cue(follow, "negation_after", language)
+    return not (rule.negatable and denied)
 
 
 def _phrase(sentence: Sentence) -> str:

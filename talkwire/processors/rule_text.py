@@ -19,6 +19,7 @@ import yaml
 # Abbreviations whose final dot does not end a sentence ("M. Podoliak", "Mr. Lavrov", "J.").
 _ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mmes|MM|Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Prof|No|Jan|Feb|Aug|Sept|Oct|Nov|Dec|vs|etc)|\b[A-ZÀ-Ý])\.$")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"»”)]?(?=\s+[\"«“(]?[A-ZÀ-Ý0-9])")
+_CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
 # Quote marks that open/close a quoted span, for sentence splitting and quote extraction.
 QUOTE_PAIRS = {"«": "»", "“": "”", '"': '"'}
 
@@ -125,3 +126,10 @@ def cue_pattern(kind: str, language: str) -> re.Pattern[str]:
 
 def has_cue(text: str, kind: str, language: str) -> bool:
     return bool(cue_pattern(kind, language).search(text))
+
+
+def clause_at(sentence: Sentence, offset: int) -> str:
+    """The clause of ``sentence`` (between commas, colons, dashes…) holding sentence-relative ``offset``."""
+    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence.text) if m.end() <= offset]
+    following = _CLAUSE_BREAK.search(sentence.text, offset)
+    return sentence.text[starts[-1] : following.start() if following else len(sentence.text)]
