@@ -122,3 +122,22 @@ def test_huge_text_is_handled():
     mentions = find_date_mentions(text, "fr", THURSDAY_EVENING, "day")
     assert len(mentions) == 20_000
     assert choose_event_date(mentions, text, "fr", THURSDAY_EVENING, "day").date == "2022-03-03"
+
+
+def test_anchor_dates_of_another_event_do_not_win():
+    text = (
+        "Premiers pourparlers au Bélarus\n\n"
+        "Les délégations se sont séparées lundi après cinq heures de pourparlers.\n\n"
+        "Cette rencontre, la première depuis le début de l'invasion, le 24 février, s'est tenue à Gomel."
+    )
+    assert event_date(text, "fr", "2022-02-28T19:10:00+01:00").date == "2022-02-28"
+
+
+def test_future_clause_elsewhere_in_the_sentence_does_not_move_a_weekday():
+    text = "CODA won best picture on Sunday night, but the ceremony will be remembered for a slap."
+    assert event_date(text, "en", "2022-03-28T06:30:00+01:00").date == "2022-03-27"
+
+
+def test_comparison_with_an_old_year_is_not_another_event():
+    text = "Oil at highest since 2008\n\nOil prices surged to their highest since 2008 on Monday.\n\nBlinken said on Sunday that a ban was discussed."
+    assert event_date(text, "en", "2022-03-07T12:30:00+00:00").date == "2022-03-07"

@@ -122,3 +122,27 @@ def test_huge_text_is_handled():
     assert classify_event_type(text, "fr")[0] == "negotiation_round"
     assert extract_round(text, "fr")[0] == 2
     assert extract_outcomes(text, "fr")[0] == ["humanitarian_corridors"]
+
+
+@pytest.mark.parametrize(
+    "text, language, absent",
+    [
+        ("Selon lui, des consultations se poursuivent sur le cessez-le-feu et les garanties de sécurité.", "fr", "ceasefire"),
+        ("Kiev avait posé comme préalable un cessez-le-feu immédiat.", "fr", "ceasefire"),
+        ("They said a ceasefire across the country was not on the table.", "en", "ceasefire"),
+        ("Biden detailed the sanctions on Moscow.", "en", "sanctions"),
+        ("Soviet leaders signed the agreement dissolving the USSR in 1991.", "en", "agreement_signed"),
+    ],
+)
+def test_outcomes_merely_mentioned_are_not_outcomes(text, language, absent):
+    assert absent not in extract_outcomes(text, language)[0]
+
+
+def test_type_trigger_in_a_plan_clause_of_the_title_is_discounted_only_there():
+    text = "Après un appel avec Poutine, Macron estime que « le pire est à venir »\n\nMacron s'est entretenu jeudi par téléphone avec Poutine."
+    assert classify_event_type(text, "fr")[0] == "phone_call"
+
+
+def test_round_mentioned_as_a_planned_session_is_not_the_round():
+    text = "Macron et Poutine au téléphone\n\nPoutine a évoqué la deuxième session de pourparlers prévue le même jour."
+    assert extract_round(text, "fr")[0] is None
