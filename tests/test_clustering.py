@@ -122,8 +122,9 @@ def test_arrival_order_does_not_change_the_final_events(order):
 def test_redelivery_changes_nothing_and_a_changed_body_is_a_conflict():
     first = article("r", 3, "talks", frame=frame(3, 2))
     block, members, _ = replay([first])
+    frozen = block.to_json()
     again = cluster_article(block, article("r", 3, "talks", frame=frame(3, 2)), members, LIMITS)
-    assert again.status == "redelivery" and again.events == [] and again.block == block
+    assert again.status == "redelivery" and again.events == [] and again.block.to_json() == frozen
     assert again.enriched.event_id is not None
     changed = cluster_article(block, article("r", 3, "talks", body="autre texte", frame=frame(3, 2)), members, LIMITS)
     assert changed.status == "conflict" and changed.events == []

@@ -22,11 +22,12 @@ import hashlib
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import orjson
 
-from talkwire.processors.embedding import cosine, decode_vector
+from talkwire.processors.embedding import decode_vector
 from talkwire.processors.fingerprint import copy_similarity, decode_signature
 from talkwire.processors.records import (
     ArticleFeatures,
@@ -48,6 +49,8 @@ JOIN_SCORE = 0.62
 MERGE_SCORE = 0.80
 DATE_TOLERANCE_DAYS = 1
 REPRESENTATIVES_PER_EVENT = 12  # originals compared per event: the most recent ones
+MAX_FRAME_BONUS = 0.30  # the most frame evidence can add to the cosine (see pair_score)
+DECODED_CACHE_SIZE = 20_000  # decoded signatures/vectors kept per process, keyed by their text
 COPY_WEIGHT = 0.4  # a wire copy's vote, relative to an original report
 MAX_QUOTES = 3
 MAX_PARTICIPANTS = 20
@@ -71,8 +74,11 @@ def cluster_article(
     members: MutableMapping[str, ArticleFeatures],
     limits: Limits,
 ) -> ClusterResult:
-    """Add one article to its block; return the new block state and the events that changed."""
-    block = block.model_copy(deep=True) if block is not None else BlockState(key=blocking_key(features))
+    """Add one article to its block; return the block state and the events that changed.
+
+    The block is updated in place (copying a large block per article would dominate the cost).
+    """
+    block = block if block is not None else BlockState(key=blocking_key(features))
     known = _member(block, features.article_id)
     if known is not None:
         status = "redelivery" if known.content_hash == features.content_hash else "conflict"
@@ -137,7 +143,8 @@ def _insert(block: BlockState, features: ArticleFeatures) -> int:
     )
     for band in features.bands:
         block.band_index.setdefault(band, []).append(features.article_id)
-    _rewind(block, position)
+    if position < len(block.members) - 1:
+        _rewind(block, position)
     return position
 
 
@@ -190,8 +197,8 @@ class _BlockView:
         if article_id not in self.decoded:
             item = self.members[article_id]
             self.decoded[article_id] = _Decoded(
-                signature=decode_signature(item.minhash),
-                vector=decode_vector(item.embedding or ""),
+                signature=_signature(item.minhash),
+                vector=_vector(item.embedding or ""),
                 frame=item.enriched.frame or EventFrame(),
                 entities=frozenset(
                     f"{entity.kind}:{entity.canonical}"
@@ -200,6 +207,16 @@ class _BlockView:
                 ),
             )
         return self.decoded[article_id]
+
+
+@lru_cache(maxsize=DECODED_CACHE_SIZE)
+def _signature(encoded: str) -> np.ndarray:
+    return decode_signature(encoded)
+
+
+@lru_cache(maxsize=DECODED_CACHE_SIZE)
+def _vector(encoded: str) -> np.ndarray:
+    return decode_vector(encoded)
 
 
 def _step(view: _BlockView, index: int) -> None:
@@ -264,22 +281,28 @@ def _event_scores(view: _BlockView, member: BlockMember, earlier: list[BlockMemb
             chosen = representatives.setdefault(other.cluster, [])
             if len(chosen) < REPRESENTATIVES_PER_EVENT:
                 chosen.append(other.id)
+    if not representatives:
+        return {}
     mine = view.decode(member.id)
-    return {
-        label: max(pair_score(mine, view.decode(other)) for other in ids)
-        for label, ids in representatives.items()
-    }
+    pairs = [(label, other) for label, ids in representatives.items() for other in ids]
+    similarities = np.stack([_vector(view.features(other).embedding or "") for _, other in pairs]) @ mine.vector
+    scores: dict[str, float] = {}
+    for (label, other), similarity in zip(pairs, similarities.tolist()):
+        if similarity + MAX_FRAME_BONUS >= JOIN_SCORE:
+            score = pair_score(mine, view.decode(other), similarity)
+            scores[label] = max(score, scores.get(label, score))
+    return scores
 
 
-def pair_score(first: _Decoded, second: _Decoded) -> float:
-    """Embedding similarity plus language-independent frame evidence; -1 when the frames conflict."""
+def pair_score(first: _Decoded, second: _Decoded, similarity: float) -> float:
+    """Embedding cosine plus language-independent frame evidence; -1 when the frames conflict."""
     a, b = first.frame, second.frame
     if a.round is not None and b.round is not None and a.round != b.round:
         return -1.0
     day_gap = _day_gap(a, b)
     if day_gap is not None and day_gap > DATE_TOLERANCE_DAYS:
         return -1.0
-    score = cosine(first.vector, second.vector)
+    score = similarity
     score += 0.15 * _jaccard(set(a.parties), set(b.parties)) - 0.05
     score += 0.10 * _jaccard(first.entities, second.entities)
     if day_gap == 0:

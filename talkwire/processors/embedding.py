@@ -46,7 +46,3 @@ def encode_vector(vector: np.ndarray) -> str:
 
 def decode_vector(encoded: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(encoded), dtype="<f2").astype(np.float32)
-
-
-def cosine(first: np.ndarray, second: np.ndarray) -> float:
-    return float(np.dot(first, second))
