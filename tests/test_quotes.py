@@ -120,3 +120,13 @@ def test_huge_text_is_handled():
     text = '"Nous voulons la paix maintenant", a déclaré Emmanuel Macron. ' * 5000
     people = people_in(text, {"Emmanuel Macron": ("Emmanuel Macron", "FR")})
     assert len(extract_quotes(text, "fr", people)) == 5000
+
+
+def test_uncued_quote_continues_the_speaker_of_its_paragraph():
+    text = '"This battle will not be won in days or months," Joe Biden said. "We need to steel ourselves for the long fight."'
+    assert speakers(text, "en", {"Joe Biden": ("Joe Biden", "US")}) == ["Joe Biden", "Joe Biden"]
+
+
+def test_uncued_quote_in_a_new_paragraph_is_not_continued():
+    text = '"This battle will not be won in days," Joe Biden said.\n\n"Markets are pricing in a long war here," one analyst wrote.'
+    assert speakers(text, "en", {"Joe Biden": ("Joe Biden", "US")}) == ["Joe Biden", None]

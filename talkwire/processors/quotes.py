@@ -121,6 +121,7 @@ def extract_quotes(
     span_starts = [start for start, _ in spans]
     quotes: list[Quote] = []
     last_speaker: PersonSpan | None = None
+    previous: tuple[int, PersonSpan | None] = (-1, None)  # paragraph and speaker of the last quote
     for sentence in split_sentences(text):
         inside = spans[bisect_left(span_starts, sentence.start) : bisect_left(span_starts, sentence.end)]
         if not inside:
@@ -132,7 +133,11 @@ def extract_quotes(
             if not (found.speaker or found.by_pronoun):
                 found = _attribute_before(text, sentence, start, people, cues)
             speaker = last_speaker if found.by_pronoun else found.speaker
+            if speaker is None and found.cue is None and previous[0] == sentence.paragraph:
+                # '"…," Biden said. "…"': an uncued quote continues the paragraph's speaker
+                speaker, found.cue = previous[1], "continued"
             last_speaker = speaker or last_speaker
+            previous = (sentence.paragraph, speaker)
             quotes.append(
                 Quote(
                     text=text[start + 1 : end - 1].strip(" ,"),
