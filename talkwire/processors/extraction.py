@@ -108,7 +108,7 @@ class Extractor:
             entities=entities,
             quotes=quotes,
             dates=dates,
-            frame=build_frame(doc, language, gazetteer, people, event_date),
+            frame=build_frame(doc, language, gazetteer, people, event_date, quotes=quotes),
         )
 
 

@@ -11,23 +11,26 @@ sentences that speak of the event and the title/lead.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from talkwire.processors.event_rules import classify_event_type, extract_outcomes, extract_round
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
-from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan
+from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
 from talkwire.processors.rule_text import Sentence, split_sentences, zone_weight
 
 CONTEXT_CHARS = 60  # how far before a mention its cue is looked for
 STRONG_PARTY = 2.0
 WEAK_PARTY = 0.3
-PARTY_THRESHOLD = 2.0
+PARTY_THRESHOLD = 2.5
 PARTY_SHARE_OF_BEST = 0.3
 MAX_PARTIES = 6
 MAX_PARTICIPANTS = 10
 MAX_ROLE_WORDS = 8
+NO_VENUE_TYPES = frozenset({"phone_call"})  # a call joins two places; it has no venue
+HOST_SIGNATORY_SHARE = 0.5  # a signing's host that scores this close to the best signs too
 _ARTICLES = re.compile(r"(?:\b(?:le|la|les|l|the|du|des|de|d|of)\s*)+$")  # on folded text
 _CLAUSE_END = re.compile(r"[,;:.!?\"«»“”()\n]")
 _POSSESSIVE = re.compile(r"^'s?\s+(\w+(?:\s+\w+)?)")
@@ -52,6 +55,8 @@ class _Cues:
     role_nouns: tuple[str, ...]
     event_nouns: frozenset[str]
     conjunctions: tuple[str, ...]
+    non_venue: tuple[str, ...]
+    venue_compounds: tuple[str, ...]
 
     def joins(self, between: str) -> bool:
         """True when the text between two mentions only joins them ("et la", ", ")."""
@@ -60,7 +65,7 @@ class _Cues:
 
 
 def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[PersonSpan],
-                event_date: EventDate) -> EventFrame:
+                event_date: EventDate, *, quotes: list[Quote] = ()) -> EventFrame:
     """The event frame of the article whose text ``doc`` was built from."""
     text = doc.text
     cues = _cues(gazetteer, language)
@@ -71,8 +76,12 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     actors = _actors(doc, language, gazetteer)
     participants = _participants(text, people, gazetteer, language, cues)
     party_scores = _party_scores(text, actors, participants, people, sentences, cues)
-    parties = _choose_parties(party_scores)
-    location, location_score = _location(doc, gazetteer, sentences, cues)
+    location, location_score = _location(doc, gazetteer, sentences, cues, event_type)
+    speaker_party = _main_speaker_party(quotes)
+    if event_type == "speech" and speaker_party:
+        parties = [speaker_party]  # a speech is one speaker's act
+    else:
+        parties = _choose_parties(party_scores, event_type, location.country, gazetteer)
     return EventFrame(
         event_type=event_type,
         parties=parties,
@@ -87,7 +96,7 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         confidence={
             "event_type": round(type_confidence, 3),
             "round": round(round_confidence, 3),
-            "parties": _confidence([party_scores[p] for p in parties], 2 * STRONG_PARTY * len(parties) or 1.0),
+            "parties": _confidence([party_scores.get(p, 0.0) for p in parties], 2 * STRONG_PARTY * len(parties) or 1.0),
             "location": _confidence([location_score], 6.0),
             "participants": 1.0 if participants else 0.0,
         },
@@ -103,7 +112,8 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
         return tuple(sorted({fold(w) for w in gazetteer.words(name, language)}, key=len, reverse=True))
 
     return _Cues(folded("party_cues"), folded("non_party_cues"), folded("venue_cues"), folded("actor_nouns"),
-                 folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"))
+                 folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"),
+                 folded("non_venue_cues"), folded("venue_compounds"))
 
 
 # --------------------------------------------------------------------------- parties
@@ -185,40 +195,77 @@ def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Part
     return scores
 
 
-def _choose_parties(scores: dict[str, float]) -> list[str]:
+def _main_speaker_party(quotes: list[Quote]) -> str | None:
+    counts = Counter(q.speaker_party for q in quotes if q.speaker_party)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _choose_parties(scores: dict[str, float], event_type: str, host: str | None, gazetteer: Gazetteer) -> list[str]:
+    """Codes scored as acting, then the event type's shape: a call has two ends, an organisation's
+    summit is the organisation's, and a host country only hosts when others meet on its soil."""
     if not scores:
         return []
     best = max(scores.values())
     ranked = sorted(scores, key=lambda code: -scores[code])
     chosen = [c for c in ranked if scores[c] >= PARTY_THRESHOLD and scores[c] >= PARTY_SHARE_OF_BEST * best]
+    chosen = chosen or [c for c in ranked[:1] if scores[c] >= PARTY_THRESHOLD / 2]  # a faint actor beats none
+    if event_type == "phone_call":
+        chosen = chosen[:2]
+    organisations = [c for c in chosen if gazetteer.entry(f"organisation:{c}")]
+    if event_type == "summit" and organisations:
+        chosen = organisations
+    others = [c for c in chosen if c != host]
+    host_signs = event_type == "agreement_signing" and host in chosen and scores[host] >= HOST_SIGNATORY_SHARE * best
+    if len(others) >= 2 and not host_signs:
+        chosen = others
     return sorted(chosen[:MAX_PARTIES])
 
 
 # --------------------------------------------------------------------------- location
 
 
-def _location(doc: Doc, gazetteer: Gazetteer, sentences: list[Sentence], cues: _Cues) -> tuple[Location, float]:
-    text = doc.text
-    best: tuple[float, int, GazetteerEntry] | None = None
+def _location(doc: Doc, gazetteer: Gazetteer, sentences: list[Sentence], cues: _Cues, event_type: str
+              ) -> tuple[Location, float]:
+    if event_type in NO_VENUE_TYPES:
+        return Location(), 1.0
+    best: tuple[float, GazetteerEntry] | None = None
     for ent in doc.ents:
-        entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
-        if entry is None and ent.label_ == "LOC":
-            entry = GazetteerEntry("place", ent.text, ent.text, _country_after(doc, ent.end_char, gazetteer))
-        if entry is None or entry.kind not in ("place", "country") or not _ends_with(_before(text, ent.start_char), cues.venue):
+        entry = _place_or_country(doc, ent, gazetteer)
+        venue_weight = _venue_weight(doc.text, ent, cues) if entry else 0.0
+        if not venue_weight:
             continue
         sentence = next((s for s in sentences if s.start <= ent.start_char < s.end), None)
-        score = zone_weight(sentence.paragraph) if sentence else 1.0
+        score = venue_weight * (zone_weight(sentence.paragraph) if sentence else 1.0)
         if sentence and set(fold(sentence.text).split(" ")) & cues.event_nouns:
             score *= 2.0
         score *= 1.5 if entry.kind == "place" else 1.0
         if best is None or score > best[0]:
-            best = (score, ent.start_char, entry)
+            best = (score, entry)
     if best is None:
         return Location(), 0.0
-    entry = best[2]
+    score, entry = best
     if entry.kind == "country":
-        return Location(country=entry.canonical), best[0]
-    return Location(place=entry.name, region=entry.region, country=entry.country), best[0]
+        return Location(country=entry.canonical), score
+    return Location(place=entry.name, region=entry.region, country=entry.country), score
+
+
+def _place_or_country(doc: Doc, ent: Span, gazetteer: Gazetteer) -> GazetteerEntry | None:
+    entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
+    if entry is None and ent.label_ == "LOC" and ent.text[:1].isupper():
+        return GazetteerEntry("place", ent.text, ent.text, _country_after(doc, ent.end_char, gazetteer))
+    return entry if entry and entry.kind in ("place", "country") else None
+
+
+def _venue_weight(text: str, ent: Span, cues: _Cues) -> float:
+    """How surely the mention names a venue: 2 for "sommet de X"/"X summit", 1 after "à"/"in", else 0."""
+    before = _before(text, ent.start_char)
+    if _ends_with(before, cues.non_venue):
+        return 0.0
+    next_word = fold(text[ent.end_char:ent.end_char + 30]).split(" ")[0]
+    if _ends_with(fold(text[max(0, ent.start_char - CONTEXT_CHARS):ent.start_char]).rstrip(), cues.venue_compounds) \
+            or next_word in cues.venue_compounds:
+        return 2.0
+    return 1.0 if _ends_with(before, cues.venue) else 0.0
 
 
 def _country_after(doc: Doc, offset: int, gazetteer: Gazetteer) -> str | None:
