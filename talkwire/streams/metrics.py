@@ -79,13 +79,19 @@ def render() -> tuple[bytes, str]:
 
 
 def install_lag_sampler(app: faust.App) -> None:
-    """Sample the lag of the partitions the worker's agents are assigned, on a timer."""
+    """Sample the lag of the partitions the worker's agents are assigned, on a timer.
+
+    Changelog partitions are left out: after recovery the worker writes them itself and no longer reads them.
+    """
 
     @app.timer(LAG_SAMPLE_INTERVAL_S)
     async def sample_consumer_lag() -> None:
         consumer = app.consumer
+        sources = {name for agent in app.agents.values() for name in agent.channel.topics}
         lags = {}
         for tp in consumer.assignment():
+            if tp.topic not in sources:
+                continue
             position = await consumer.position(tp)
             highwater = consumer.highwater(tp)
             if position is not None and highwater is not None:
