@@ -1,0 +1,93 @@
+"""Prometheus metrics: the recording functions, and /metrics scraped from a worker after articles flow."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from kafka_helpers import produce
+from prometheus_client.parser import text_string_to_metric_families
+from test_web import SEED_PATH, base_url, http_get, seed_report, wait_until
+
+from talkwire.settings import Settings
+from talkwire.streams import metrics
+from talkwire.streams.metrics import REGISTRY
+
+
+def value(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_counters_and_histograms_record_what_the_agents_report() -> None:
+    before_in, before_dead = value("talkwire_articles_in_total"), value("talkwire_dead_letters_total", reason="invalid_json")
+    metrics.article_in()
+    metrics.article_in()
+    metrics.dead_letter("invalid_json")
+    assert value("talkwire_articles_in_total") == before_in + 2
+    assert value("talkwire_dead_letters_total", reason="invalid_json") == before_dead + 1
+
+    before = value("talkwire_extraction_seconds_count")
+    metrics.observe_extraction(0.2)
+    assert value("talkwire_extraction_seconds_count") == before + 1
+    assert value("talkwire_extraction_seconds_bucket", le="0.25") >= 1
+
+
+def test_latency_runs_from_the_produce_timestamp_carried_in_headers() -> None:
+    count, total = value("talkwire_processing_latency_seconds_count"), value("talkwire_processing_latency_seconds_sum")
+    headers = metrics.produced_at_headers(time.time() - 3.0)
+    metrics.observe_published(headers)
+    metrics.observe_published({})  # a message without the header is not counted
+    assert value("talkwire_processing_latency_seconds_count") == count + 1
+    assert 2.99 <= value("talkwire_processing_latency_seconds_sum") - total < 10.0  # header in whole ms
+    assert metrics.produced_at_headers(None) == {}
+
+
+def test_gauges_and_exposition() -> None:
+    metrics.set_active_events(7)
+    metrics.set_consumer_lag({("talkwire-articles", 2): 12})
+    body, content_type = metrics.render()
+    assert content_type.startswith("text/plain")
+    families = {family.name: family for family in text_string_to_metric_families(body.decode())}
+    assert families["talkwire_active_events"].samples[0].value == 7
+    lag = [s for s in families["talkwire_consumer_lag"].samples if s.labels == {"topic": "talkwire-articles", "partition": "2"}]
+    assert lag and lag[0].value == 12
+
+
+def scrape(settings: Settings) -> dict[tuple[str, tuple], float]:
+    status, content_type, body = http_get(f"{base_url(settings)}/metrics")
+    assert status == 200 and content_type.startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+    }
+
+
+@pytest.mark.kafka
+def test_metrics_endpoint_after_articles_flow(stream_settings: Settings, start_worker) -> None:
+    settings = stream_settings
+    worker = start_worker()
+    produce(settings, settings.topic_raw, [
+        (SEED_PATH.stem, SEED_PATH.read_bytes()),
+        ("broken", b'{"id": "broken", "body": '),
+        ("seed-copy", seed_report("seed-copy", "Le Courrier")),
+    ])
+    samples = wait_until(
+        lambda: (s := scrape(settings)).get(("talkwire_articles_out_total", ()), 0) >= 2
+        and s.get(("talkwire_active_events", ()), 0) >= 1 and s,
+        timeout_s=180, what="two articles out and a live event in /metrics",
+    )
+    assert worker.alive(), worker.log_tail()
+    assert samples[("talkwire_articles_in_total", ())] == 3
+    assert samples[("talkwire_dead_letters_total", (("reason", "invalid_json"),))] == 1
+    assert samples[("talkwire_extraction_seconds_count", ())] == 2
+    assert samples[("talkwire_processing_latency_seconds_count", ())] >= 1
+    assert 0 < samples[("talkwire_processing_latency_seconds_sum", ())] < 300
+    assert samples[("talkwire_active_events", ())] == 1
+
+    lagged = wait_until(
+        lambda: {dict(labels)["topic"] for name, labels in scrape(settings) if name == "talkwire_consumer_lag"},
+        timeout_s=30, what="consumer lag samples",
+    )
+    assert {settings.topic_raw, settings.topic_events} <= lagged
+    assert not any(topic.endswith("-changelog") for topic in lagged)
