@@ -82,7 +82,7 @@ def _tally(tallies: dict[str, _Tally], entry: GazetteerEntry, surface: str, offs
 
 
 def _tally_demonyms(doc: Doc, language: str, gazetteer: Gazetteer, tallies: dict[str, _Tally]) -> None:
-    in_entity = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+    in_entity = {i for ent in doc.ents if ent.ent_id_ for i in range(ent.start, ent.end)}
     for token in doc:
         code = None if token.i in in_entity or not token.is_alpha else gazetteer.demonym(token.text, language)
         entry = code and (gazetteer.entry(f"country:{code}") or gazetteer.entry(f"organisation:{code}"))

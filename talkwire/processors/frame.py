@@ -56,7 +56,9 @@ class _Cues:
     event_nouns: frozenset[str]
     conjunctions: tuple[str, ...]
     non_venue: tuple[str, ...]
-    venue_compounds: tuple[str, ...]
+    venue_before: tuple[str, ...]
+    venue_after: tuple[str, ...]
+    role_breakers: frozenset[str]
 
     def joins(self, between: str) -> bool:
         """True when the text between two mentions only joins them ("et la", ", ")."""
@@ -113,7 +115,8 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
 
     return _Cues(folded("party_cues"), folded("non_party_cues"), folded("venue_cues"), folded("actor_nouns"),
                  folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"),
-                 folded("non_venue_cues"), folded("venue_compounds"))
+                 folded("non_venue_cues"), folded("venue_compounds_before"), folded("venue_compounds_after"),
+                 frozenset(folded("role_breakers")))
 
 
 # --------------------------------------------------------------------------- parties
@@ -121,10 +124,11 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
 
 def _actors(doc: Doc, language: str, gazetteer: Gazetteer) -> list[_Actor]:
     actors: list[_Actor] = []
-    in_entity: set[int] = set()
+    in_entity: set[int] = set()  # tokens of gazetteer names, whose demonym-like words are not demonyms
     place_end = -1
     for ent in doc.ents:
-        in_entity.update(range(ent.start, ent.end))
+        if ent.ent_id_:
+            in_entity.update(range(ent.start, ent.end))
         entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
         if entry is None or entry.kind == "person":
             place_end = ent.end_char if entry is None and ent.label_ == "LOC" else -1
@@ -144,13 +148,15 @@ def _actors(doc: Doc, language: str, gazetteer: Gazetteer) -> list[_Actor]:
 
 
 def _before(text: str, start: int) -> str:
-    """Folded text of the clause before ``start``, without trailing articles."""
-    window = text[max(0, start - CONTEXT_CHARS):start]
-    return _ARTICLES.sub("", fold(window).rstrip()).rstrip()
+    """Folded text of the clause before ``start`` (articles kept; ``_ends_with`` skips them)."""
+    clause = _CLAUSE_END.split(text[max(0, start - CONTEXT_CHARS):start])[-1]
+    return fold(clause)
 
 
 def _ends_with(context: str, words: tuple[str, ...]) -> bool:
-    return any(context == w or context.endswith(" " + w) for w in words)
+    """True when the context ends with one of the words, with or without trailing articles."""
+    bare = _ARTICLES.sub("", context).rstrip()
+    return any(c == w or c.endswith(" " + w) for c in (context, bare) for w in words)
 
 
 def _actor_score(text: str, actor: _Actor, cues: _Cues) -> float:
@@ -226,9 +232,10 @@ def _choose_parties(scores: dict[str, float], event_type: str, host: str | None,
 
 def _location(doc: Doc, gazetteer: Gazetteer, sentences: list[Sentence], cues: _Cues, event_type: str
               ) -> tuple[Location, float]:
+    """The best-scored venue; a country is refined to the best venue named inside it."""
     if event_type in NO_VENUE_TYPES:
         return Location(), 1.0
-    best: tuple[float, GazetteerEntry] | None = None
+    candidates: list[tuple[float, GazetteerEntry]] = []
     for ent in doc.ents:
         entry = _place_or_country(doc, ent, gazetteer)
         venue_weight = _venue_weight(doc.text, ent, cues) if entry else 0.0
@@ -238,14 +245,15 @@ def _location(doc: Doc, gazetteer: Gazetteer, sentences: list[Sentence], cues: _
         score = venue_weight * (zone_weight(sentence.paragraph) if sentence else 1.0)
         if sentence and set(fold(sentence.text).split(" ")) & cues.event_nouns:
             score *= 2.0
-        score *= 1.5 if entry.kind == "place" else 1.0
-        if best is None or score > best[0]:
-            best = (score, entry)
-    if best is None:
+        candidates.append((score * (1.5 if entry.kind == "place" else 1.0), entry))
+    if not candidates:
         return Location(), 0.0
-    score, entry = best
+    score, entry = max(candidates, key=lambda c: c[0])  # the first of equals: max keeps the earliest
     if entry.kind == "country":
-        return Location(country=entry.canonical), score
+        inside = [c for c in candidates if c[1].kind == "place" and c[1].country == entry.canonical]
+        if not inside:
+            return Location(country=entry.canonical), score
+        entry = max(inside, key=lambda c: c[0])[1]
     return Location(place=entry.name, region=entry.region, country=entry.country), score
 
 
@@ -259,11 +267,10 @@ def _place_or_country(doc: Doc, ent: Span, gazetteer: Gazetteer) -> GazetteerEnt
 def _venue_weight(text: str, ent: Span, cues: _Cues) -> float:
     """How surely the mention names a venue: 2 for "sommet de X"/"X summit", 1 after "à"/"in", else 0."""
     before = _before(text, ent.start_char)
-    if _ends_with(before, cues.non_venue):
+    after = text[ent.end_char:ent.end_char + 30]
+    if _ends_with(before, cues.non_venue) or re.match(r"['’]s?\b", after):  # "at Ukraine's request"
         return 0.0
-    next_word = fold(text[ent.end_char:ent.end_char + 30]).split(" ")[0]
-    if _ends_with(fold(text[max(0, ent.start_char - CONTEXT_CHARS):ent.start_char]).rstrip(), cues.venue_compounds) \
-            or next_word in cues.venue_compounds:
+    if _ends_with(before, cues.venue_before) or fold(after).split(" ")[0] in cues.venue_after:
         return 2.0
     return 1.0 if _ends_with(before, cues.venue) else 0.0
 
@@ -290,16 +297,16 @@ def _participants(text: str, people: list[PersonSpan], gazetteer: Gazetteer, lan
         if known and (known[1] or not role):
             continue
         entry = gazetteer.entry(f"person:{span.canonical}")
-        party = (_party_of(role, gazetteer, language) or _clause_party(text, span.start, gazetteer, language)) if role else None
-        participant = Participant(name=span.canonical, role=role or (entry.role if entry else None),
-                                  party=party or span.party)
+        party = (_party_of(role, gazetteer, language) if role else None) or span.party \
+            or (_clause_party(text, span.start, gazetteer, language) if role else None)
+        participant = Participant(name=span.canonical, role=role or (entry.role if entry else None), party=party)
         found[span.canonical] = (participant, bool(role))
     return list(found.values())
 
 
 def _starts_with_role(words: str, cues: _Cues) -> bool:
-    words = re.sub(r"^(?:le|la|l |les|un|une|the|a|an|another|un autre|une autre)\s+", "", words)
-    return any(words == noun or words.startswith(noun + " ") for noun in cues.role_nouns)
+    words = re.sub(r"^(?:(?:l )?une? des|one of the|le|la|l|les|un|une|the|a|an|another|un autre|une autre)\s+", "", words)
+    return any(re.match(rf"{re.escape(noun)}(?:e|s|es)?(?:\s|$)", words) for noun in cues.role_nouns)
 
 
 def _role_after(text: str, end: int, cues: _Cues) -> str | None:
@@ -317,12 +324,16 @@ def _role_before(text: str, start: int, cues: _Cues) -> str | None:
     head = text[max(0, start - 200):start]
     if head.rstrip().endswith(","):
         clause = _CLAUSE_END.split(head.rstrip()[:-1][::-1], maxsplit=1)[0][::-1].strip()
-        return _trim_role(clause) if _starts_with_role(fold(clause), cues) else None
+        folded = fold(clause)
+        if not _starts_with_role(folded, cues) or set(folded.split(" ")[1:]) & cues.role_breakers:
+            return None
+        return _trim_role(clause)
     words = _CLAUSE_END.split(head[::-1], maxsplit=1)[0][::-1].split()[-MAX_ROLE_WORDS:]
-    for i in range(len(words)):
-        candidate = " ".join(words[i:])
-        if _starts_with_role(fold(candidate), cues) or (i + 1 < len(words) and words[i].endswith("'s")
-                                                         and _starts_with_role(fold(" ".join(words[i + 1:])), cues)):
+    for i in range(len(words) - 1, -1, -1):  # the shortest role right before the name that has no breaker
+        if fold(words[i]) in cues.role_breakers:
+            return None
+        if _starts_with_role(fold(" ".join(words[i:])), cues) or (
+                words[i].endswith("'s") and i + 1 < len(words) and _starts_with_role(fold(" ".join(words[i + 1:])), cues)):
             return _trim_role(_english_title_start(words, i))
     return None
 
@@ -340,14 +351,14 @@ def _trim_role(role: str) -> str | None:
     return " ".join(words[:MAX_ROLE_WORDS]) if words else None
 
 
-def _party_of(role: str, gazetteer: Gazetteer, language: str, *, nearest_last: bool = False) -> str | None:
+def _party_of(role: str, gazetteer: Gazetteer, language: str) -> str | None:
     """The state/organisation a role names: a demonym ("russe") or a name ("Ukraine's", "de l'ONU")."""
-    words = re.findall(r"[\w'-]+", role)
-    for word in reversed(words) if nearest_last else words:
+    for word in re.findall(r"[\w'-]+", role):
         code = gazetteer.demonym(word, language)
         if code:
             return code
-        entry = gazetteer.lookup(re.sub(r"^(?:l'|d')|'s$", "", word))
+        name = re.sub(r"^(?:l'|d')|'s$", "", word)
+        entry = gazetteer.lookup(name) if name[:1].isupper() else None  # "l'un" is not the UN
         if entry and entry.kind in ("country", "organisation"):
             return entry.canonical
         if entry and entry.seat_of:
@@ -356,6 +367,7 @@ def _party_of(role: str, gazetteer: Gazetteer, language: str, *, nearest_last: b
 
 
 def _clause_party(text: str, start: int, gazetteer: Gazetteer, language: str) -> str | None:
-    """A party named in the clause just before a person ("un membre de la délégation russe, le député X")."""
+    """A demonym in the sentence just before a person ("un membre de la délégation russe, le député X")."""
     clause = re.split(r"[.!?\n]", text[max(0, start - CONTEXT_CHARS * 2):start])[-1]
-    return _party_of(clause, gazetteer, language, nearest_last=True)
+    words = re.findall(r"[\w'-]+", clause)
+    return next((code for w in reversed(words) if (code := gazetteer.demonym(w, language))), None)
