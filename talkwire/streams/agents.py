@@ -29,6 +29,7 @@ from talkwire.processors.features import build_features
 from talkwire.processors.parsing import parse_message
 from talkwire.processors.records import Article, ArticleFeatures, BlockState, ClusterResult, EnrichedArticle
 from talkwire.settings import Settings
+from talkwire.streams import metrics
 from talkwire.streams.topics import by_block_topic, by_id_topic
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Topology:
     content_hashes: faust.Table  # article id -> content hash, to catch conflicting duplicate ids
     blocks: faust.Table  # blocking key -> BlockState JSON
     members: faust.Table  # "<block>/<article id>" -> ArticleFeatures JSON
+    published: faust.Table  # article id -> content hash, once its outputs are on the broker
 
 
 def declare_topology(app: faust.App, settings: Settings) -> Topology:
@@ -66,6 +68,7 @@ def declare_topology(app: faust.App, settings: Settings) -> Topology:
         content_hashes=table("content-hashes"),
         blocks=table("blocks"),
         members=table("members"),
+        published=table("published"),
     )
 
 
@@ -175,11 +178,13 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
         )
         key = (article_id or record.key or "").encode() or None
         await topology.dead_letters.send(key=key, value=record.to_json())
+        metrics.dead_letter(reason)
         log.info("dead letter %s at %s stage (%s)", reason, stage, article_id or record.key)
 
     @app.agent(topology.raw, name="ingest")
     async def ingest(stream: faust.StreamT) -> None:
         async for event in stream.events():
+            metrics.article_in()
             value = event.value
             try:
                 article = parse_message(value or b"", settings.limits, key=_key_text(event.key))
@@ -190,7 +195,8 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 log.exception("parse failed unexpectedly")
                 await dead_letter(event, value, UNEXPECTED_ERROR, repr(error), "parse")
                 continue
-            await topology.by_id.send(key=article.id.encode(), value=article.to_json())
+            await topology.by_id.send(key=article.id.encode(), value=article.to_json(),
+                                      headers=metrics.produced_at_headers(event.message.timestamp))
 
     @app.agent(topology.by_id, name="extract")
     async def extract(stream: faust.StreamT) -> None:
@@ -220,13 +226,17 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 if isinstance(result, tuple):
                     await dead_letter(event, event.value, result[0], result[1], "extract", article.id)
                 else:
-                    await topology.by_block.send(key=blocking_key(result).encode(), value=result.to_json())
+                    metrics.observe_extraction(result.enriched.extraction_ms / 1000)
+                    await topology.by_block.send(key=blocking_key(result).encode(), value=result.to_json(),
+                                                 headers=event.headers)
 
     @app.agent(topology.by_block, name="cluster")
     async def cluster(stream: faust.StreamT) -> None:
         async for event in stream.events():
             block_key = _key_text(event.key) or ""
             features = ArticleFeatures.from_json(event.value)
+            if _text(topology.published.get(features.article_id, b"")) == features.content_hash:
+                continue  # a redelivery: its outputs are out already; an evicted member must not come back
             stored = topology.blocks.get(block_key)
             block = BlockState.from_json(stored) if stored is not None else None
             members = BlockMembers(topology.members, block_key)
@@ -244,8 +254,12 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 continue
             if result.status != "redelivery":
                 await publish(result)
+                metrics.article_out()
+                if result.events:
+                    metrics.observe_published(event.headers)
             members.apply()
             topology.blocks[block_key] = result.block.to_json()
+            topology.published[features.article_id] = features.content_hash.encode()
 
     async def publish(result: ClusterResult) -> None:
         """Send the outputs of one clustering step and wait until the broker has them."""
