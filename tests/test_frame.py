@@ -78,3 +78,34 @@ def test_possessive_english_party():
     arakhamia = next(p for p in frame.participants if p.name == "David Arakhamia")
     assert arakhamia.party == "UA"
     assert {"RU", "UA"} <= set(frame.parties)
+
+
+def test_a_phone_call_has_no_venue_and_two_ends():
+    frame = _frame(
+        "Joe Biden et Xi Jinping se sont entretenus vendredi au téléphone pendant près de deux heures. "
+        "Le président américain a mis en garde son homologue chinois contre tout soutien à la Russie dans "
+        "la guerre en Ukraine, selon la Maison Blanche.", "fr")
+    assert frame.event_type == "phone_call"
+    assert frame.parties == ["CN", "US"]
+    assert frame.location == frame.location.__class__()
+
+
+def test_war_in_a_country_is_not_a_venue():
+    frame = _frame("Guerre en Ukraine : le sommet de l'Otan s'est ouvert jeudi à Bruxelles.", "fr")
+    assert (frame.location.place, frame.location.country) == ("Brussels", "BE")
+    assert frame.parties == ["NATO"]
+
+
+def test_host_country_of_talks_between_others_is_not_a_party():
+    frame = _frame(
+        "Les délégations russe et ukrainienne ont repris jeudi leurs pourparlers à Istanbul, au palais de "
+        "Dolmabahçe, accueillies par le président turc Recep Tayyip Erdogan.", "fr")
+    assert frame.parties == ["RU", "UA"]
+    assert frame.location.country == "TR"
+
+
+def test_english_venue_compound_and_country_refined_to_place():
+    frame = _frame(
+        "Russia says it will scale down military activity near Kyiv after Istanbul talks.\n\n"
+        "Russian and Ukrainian negotiators met in Turkey on Tuesday.", "en")
+    assert (frame.location.place, frame.location.country) == ("Istanbul", "TR")

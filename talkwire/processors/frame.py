@@ -11,8 +11,10 @@ sentences that speak of the event and the title/lead.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 from spacy.tokens import Doc, Span
 
@@ -59,6 +61,7 @@ class _Cues:
     venue_before: tuple[str, ...]
     venue_after: tuple[str, ...]
     role_breakers: frozenset[str]
+    role_start: re.Pattern[str]
 
     def joins(self, between: str) -> bool:
         """True when the text between two mentions only joins them ("et la", ", ")."""
@@ -109,6 +112,7 @@ def _confidence(scores: list[float], full: float) -> float:
     return round(min(1.0, sum(scores) / full), 3) if scores else 0.0
 
 
+@cache
 def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
     def folded(name: str) -> tuple[str, ...]:
         return tuple(sorted({fold(w) for w in gazetteer.words(name, language)}, key=len, reverse=True))
@@ -116,7 +120,8 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
     return _Cues(folded("party_cues"), folded("non_party_cues"), folded("venue_cues"), folded("actor_nouns"),
                  folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"),
                  folded("non_venue_cues"), folded("venue_compounds_before"), folded("venue_compounds_after"),
-                 frozenset(folded("role_breakers")))
+                 frozenset(folded("role_breakers")),
+                 re.compile(rf"(?:{'|'.join(map(re.escape, folded('role_nouns')))})(?:e|s|es)?(?:\s|$)"))
 
 
 # --------------------------------------------------------------------------- parties
@@ -181,8 +186,8 @@ def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Part
     scores: dict[str, float] = {}
 
     def weight(offset: int) -> float:
-        paragraph = next((s.paragraph for s in sentences if s.start <= offset < s.end), 99)
-        return zone_weight(paragraph)
+        sentence = _sentence_at(sentences, offset)
+        return zone_weight(sentence.paragraph if sentence else 99)
 
     previous: tuple[_Actor, float] | None = None
     for actor in sorted(actors, key=lambda a: a.start):
@@ -236,12 +241,13 @@ def _location(doc: Doc, gazetteer: Gazetteer, sentences: list[Sentence], cues: _
     if event_type in NO_VENUE_TYPES:
         return Location(), 1.0
     candidates: list[tuple[float, GazetteerEntry]] = []
-    for ent in doc.ents:
-        entry = _place_or_country(doc, ent, gazetteer)
+    ents = doc.ents  # computed per access by spaCy: read once
+    for ent in ents:
+        entry = _place_or_country(ents, ent, gazetteer)
         venue_weight = _venue_weight(doc.text, ent, cues) if entry else 0.0
         if not venue_weight:
             continue
-        sentence = next((s for s in sentences if s.start <= ent.start_char < s.end), None)
+        sentence = _sentence_at(sentences, ent.start_char)
         score = venue_weight * (zone_weight(sentence.paragraph) if sentence else 1.0)
         if sentence and set(fold(sentence.text).split(" ")) & cues.event_nouns:
             score *= 2.0
@@ -257,10 +263,15 @@ def _location(doc: Doc, gazetteer: Gazetteer, sentences: list[Sentence], cues: _
     return Location(place=entry.name, region=entry.region, country=entry.country), score
 
 
-def _place_or_country(doc: Doc, ent: Span, gazetteer: Gazetteer) -> GazetteerEntry | None:
+def _sentence_at(sentences: list[Sentence], offset: int) -> Sentence | None:
+    index = bisect_right([s.start for s in sentences], offset) - 1
+    return sentences[index] if index >= 0 and offset < sentences[index].end else None
+
+
+def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer) -> GazetteerEntry | None:
     entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
     if entry is None and ent.label_ == "LOC" and ent.text[:1].isupper():
-        return GazetteerEntry("place", ent.text, ent.text, _country_after(doc, ent.end_char, gazetteer))
+        return GazetteerEntry("place", ent.text, ent.text, _country_after(ents, ent.end_char, gazetteer))
     return entry if entry and entry.kind in ("place", "country") else None
 
 
@@ -270,14 +281,15 @@ def _venue_weight(text: str, ent: Span, cues: _Cues) -> float:
     after = text[ent.end_char:ent.end_char + 30]
     if _ends_with(before, cues.non_venue) or re.match(r"['’]s?\b", after):  # "at Ukraine's request"
         return 0.0
-    if _ends_with(before, cues.venue_before) or fold(after).split(" ")[0] in cues.venue_after:
+    next_word = re.match(r"\W*(\w*)", fold(after)).group(1)
+    if _ends_with(before, cues.venue_before) or next_word in cues.venue_after:
         return 2.0
     return 1.0 if _ends_with(before, cues.venue) else 0.0
 
 
-def _country_after(doc: Doc, offset: int, gazetteer: Gazetteer) -> str | None:
+def _country_after(ents: tuple[Span, ...], offset: int, gazetteer: Gazetteer) -> str | None:
     """The country named right after an unknown place ("à Bakou, en Azerbaïdjan")."""
-    for ent in doc.ents:
+    for ent in ents:
         if offset <= ent.start_char <= offset + 20:
             entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else None
             return entry.canonical if entry and entry.kind == "country" else None
@@ -306,7 +318,7 @@ def _participants(text: str, people: list[PersonSpan], gazetteer: Gazetteer, lan
 
 def _starts_with_role(words: str, cues: _Cues) -> bool:
     words = re.sub(r"^(?:(?:l )?une? des|one of the|le|la|l|les|un|une|the|a|an|another|un autre|une autre)\s+", "", words)
-    return any(re.match(rf"{re.escape(noun)}(?:e|s|es)?(?:\s|$)", words) for noun in cues.role_nouns)
+    return bool(cues.role_start.match(words))
 
 
 def _role_after(text: str, end: int, cues: _Cues) -> str | None:

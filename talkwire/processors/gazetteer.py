@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ class GazetteerEntry:
         return f"{self.kind}:{self.canonical}"
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: one per process, a cache key for derived tables
 class Gazetteer:
     entries: dict[str, GazetteerEntry] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)  # surface as written -> entry id
@@ -86,6 +86,7 @@ def strip_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Comparison key: no accents, lower case, hyphens/apostrophes as spaces, single spaces."""
     text = strip_accents(text).lower().replace("’", "'")
