@@ -107,3 +107,11 @@ def test_entities_are_bounded_by_max_entities(french):
     text = " ".join(f"à {city}," for city in ["Paris", "Berlin", "Madrid", "Rome", "Vienne", "Genève", "Minsk"])
     entities, _ = _entities(french, text, "fr", Limits(max_entities=3))
     assert len(entities) == 3
+
+
+def test_a_lone_capitalised_word_is_no_person(french):
+    text = "Le président de la République Emmanuel Macron a parlé avec Marine Le Pen. République et Présidentielle."
+    entities, _ = _entities(french, text, "fr")
+    persons = {e.canonical for e in entities if e.kind == "person"}
+    assert "République" not in persons and "Présidentielle" not in persons
+    assert "Emmanuel Macron" in persons

@@ -106,7 +106,8 @@ def _surname(name: str) -> str:
 
 def _resolve_unknown_people(names: list[_NameSpan], known: list[GazetteerEntry]
                             ) -> list[tuple[_NameSpan, GazetteerEntry]]:
-    """Each unknown name mapped to one person: a known one with the same surname, else a merged group."""
+    """Each unknown name mapped to one person: a known one with the same surname, else a merged group
+    that has at least one full (multi-word) name."""
     groups: list[list[_NameSpan]] = []
     for name in sorted(names, key=lambda n: (-len(n.text.split()), n.start)):
         group = next((g for g in groups if _same_person(name.text, g[0].text)), None)
@@ -117,6 +118,8 @@ def _resolve_unknown_people(names: list[_NameSpan], known: list[GazetteerEntry]
     resolved: list[tuple[_NameSpan, GazetteerEntry]] = []
     for group in groups:
         entry = next((k for k in known if _same_person(group[0].text, k.canonical)), None)
+        if entry is None and all(" " not in n.text for n in group):
+            continue  # a lone capitalised word ("République") is no person unless a full name backs it
         if entry is None:
             canonical = max((n.text for n in group), key=lambda t: (len(t.split()), len(t)))
             entry = GazetteerEntry("person", canonical, canonical)

@@ -341,9 +341,8 @@ def _role_before(text: str, start: int, cues: _Cues) -> str | None:
             return None
         return _trim_role(clause)
     words = _CLAUSE_END.split(head[::-1], maxsplit=1)[0][::-1].split()[-MAX_ROLE_WORDS:]
-    for i in range(len(words) - 1, -1, -1):  # the shortest role right before the name that has no breaker
-        if fold(words[i]) in cues.role_breakers:
-            return None
+    first = max((i + 1 for i, w in enumerate(words) if fold(w) in cues.role_breakers), default=0)
+    for i in range(first, len(words)):  # the longest role right before the name, after any verb/conjunction
         if _starts_with_role(fold(" ".join(words[i:])), cues) or (
                 words[i].endswith("'s") and i + 1 < len(words) and _starts_with_role(fold(" ".join(words[i + 1:])), cues)):
             return _trim_role(_english_title_start(words, i))
@@ -358,7 +357,7 @@ def _english_title_start(words: list[str], i: int) -> str:
 
 
 def _trim_role(role: str) -> str | None:
-    role = re.sub(r"^(?:le|la|l'|les|un|une|the|a|an)\s+", "", role.strip(), flags=re.IGNORECASE)
+    role = re.sub(r"^(?:le|la|l'|les|un|une|the|a|an)\s+", "", role.strip(" -–—"), flags=re.IGNORECASE)
     words = role.split()
     return " ".join(words[:MAX_ROLE_WORDS]) if words else None
 
