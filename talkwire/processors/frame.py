@@ -26,6 +26,7 @@ from talkwire.processors.rule_text import Sentence, split_sentences, zone_weight
 CONTEXT_CHARS = 60  # how far before a mention its cue is looked for
 STRONG_PARTY = 2.0
 WEAK_PARTY = 0.3
+NAMED_PARTY = 0.6  # a state/organisation named without any cue either way
 PARTY_THRESHOLD = 2.5
 PARTY_SHARE_OF_BEST = 0.3
 MAX_PARTIES = 6
@@ -178,7 +179,7 @@ def _actor_score(text: str, actor: _Actor, cues: _Cues) -> float:
         return STRONG_PARTY
     if _ends_with(before, cues.party) or any(after.startswith(word + " ") for word in cues.conjunctions if word != ","):
         return STRONG_PARTY
-    return WEAK_PARTY * 2
+    return NAMED_PARTY
 
 
 def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Participant, bool]],
@@ -196,7 +197,7 @@ def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Part
             score = previous[1]  # "vers la Pologne et la Moldavie": a conjunct shares its head's standing
         scores[actor.code] = scores.get(actor.code, 0.0) + score * weight(actor.start)
         previous = (actor, score)
-    first_offset = {}
+    first_offset: dict[str, int] = {}
     for span in people:
         first_offset.setdefault(span.canonical, span.start)
     for participant, has_role in participants:
