@@ -64,8 +64,10 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/talkwire tail events --latest --idle-exit $(DEMO_IDLE_S) --timeout 900
 	if ! kill -0 $$(cat $(RUN_DIR)/worker.pid) 2>/dev/null; then echo "worker died:"; tail -30 $(RUN_DIR)/worker.log; exit 1; fi
 
+# kcat and headless Chromium for the interop and browser tests (installed when root, else they skip).
 # pytest exit 5 (no tests collected) is a failure too: say so.
 test: $(VENV)/.installed-test
+	if [ "$$(id -u)" = 0 ]; then scripts/install-system-deps.sh; fi
 	status=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi
 	exit $$status
