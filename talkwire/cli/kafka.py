@@ -212,6 +212,7 @@ async def consume(settings: Settings, topic: str, on_record, *, from_beginning: 
     consumer = AIOKafkaConsumer(**client_options(settings), group_id=None, enable_auto_commit=False,
                                 auto_offset_reset="earliest" if from_beginning else "latest")
     await consumer.start()
+    await asyncio.sleep(0)  # lets the consumer's background task start; stopping before that raises (aiokafka 0.14)
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         if not partitions:
