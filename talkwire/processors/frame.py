@@ -4,8 +4,10 @@ Parties are the states/organisations that act: named right after "entre"/"betwee
 demonym next to an actor noun ("délégation russe", "Russian Foreign Minister"), a possessive
 ("Ukraine's negotiator"), a capital or seat used as a metonym, the party of a participant. A
 state named after a venue preposition ("au Bélarus") or a non-party cue ("frontière avec la
-Pologne") does not count. The location is the place named after a venue preposition, preferring
-sentences that speak of the event and the title/lead.
+Pologne") does not count; a sentence about another event ("s'étaient déjà vus à Téhéran")
+counts little. The location is the place named after a venue preposition, preferring sentences
+that speak of the event and the title/lead; a place opening a title ("Krementchouk, la ville…")
+or a dateline ("MADRID (AFP) -") is a weak venue. Labelling conventions: docs/labelling.md.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from spacy.tokens import Doc, Span
 from talkwire.processors.event_rules import classify_event_type, extract_outcomes, extract_round
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
-from talkwire.processors.rule_text import Sentence, split_sentences, zone_weight
+from talkwire.processors.rule_text import Sentence, has_cue, split_sentences, zone_weight
 
 CONTEXT_CHARS = 60  # how far before a mention its cue is looked for
 STRONG_PARTY = 2.0
@@ -33,7 +35,15 @@ MAX_PARTIES = 6
 MAX_PARTICIPANTS = 10
 MAX_ROLE_WORDS = 8
 NO_VENUE_TYPES = frozenset({"phone_call"})  # a call joins two places; it has no venue
-HOST_SIGNATORY_SHARE = 0.5  # a signing's host that scores this close to the best signs too
+HOST_SIGNATORY_SHARE = 0.5  # a signing's or summit's host that scores this close to the best takes part
+HOST_ACTING_TYPES = frozenset({"agreement_signing", "summit"})  # the host's leader signs/meets too
+HOSTED_TYPES = HOST_ACTING_TYPES | {"negotiation_round", "ministerial_meeting"}  # meetings a host may only host
+ROUND_TYPES = frozenset({"negotiation_round", "ministerial_meeting"})  # "their second meeting" is no round
+BACKGROUND_FACTOR = 0.3  # a mention in a sentence about another event
+WEAK_VENUE = 0.5  # a place opening the title or the dateline, without a venue preposition
+LEAD_PARAGRAPHS = 1  # title (0) and lead (1)
+_DATELINE = re.compile(r"\A(?:,[^\n()]{0,40})?\s*(?:\([^)\n]{1,25}\))?\s*[-–—]\s")
+_DATELINE_WORDS = re.compile(r"\A([A-ZÀ-Ý][\w'’ .-]{1,40}?)(?=\s*(?:,|\(|[-–—]\s))")
 _ARTICLES = re.compile(r"(?:\b(?:le|la|les|l|the|du|des|de|d|of)\s*)+$")  # on folded text
 _CLAUSE_END = re.compile(r"[,;:.!?\"«»“”()\n]")
 _POSSESSIVE = re.compile(r"^'s?\s+(\w+(?:\s+\w+)?)")
@@ -63,6 +73,10 @@ class _Cues:
     venue_after: tuple[str, ...]
     role_breakers: frozenset[str]
     role_start: re.Pattern[str]
+    summit_before: tuple[str, ...]
+    summit_after: tuple[str, ...]
+    leader_role: re.Pattern[str]
+    delegation: re.Pattern[str]
 
     def joins(self, between: str) -> bool:
         """True when the text between two mentions only joins them ("et la", ", ")."""
@@ -77,17 +91,21 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     cues = _cues(gazetteer, language)
     sentences = split_sentences(text)
     event_type, type_confidence = classify_event_type(text, language)
-    round_number, round_confidence = extract_round(text, language)
     outcomes, outcome_phrases = extract_outcomes(text, language)
     actors = _actors(doc, language, gazetteer)
     participants = _participants(text, people, gazetteer, language, cues)
-    party_scores = _party_scores(text, actors, participants, people, sentences, cues)
+    first_offset = _first_offsets(people)
+    if event_type == "negotiation_round" and _leaders_meet(participants, first_offset, sentences, cues):
+        event_type = "summit"
+    round_number, round_confidence = extract_round(text, language) if event_type in ROUND_TYPES else (None, 1.0)
+    party_scores = _party_scores(text, actors, participants, first_offset, sentences, cues, gazetteer, language)
     location, location_score = _location(doc, gazetteer, sentences, cues, event_type)
     speaker_party = _main_speaker_party(quotes)
     if event_type == "speech" and speaker_party:
         parties = [speaker_party]  # a speech is one speaker's act
     else:
-        parties = _choose_parties(party_scores, event_type, location.country, gazetteer)
+        hosts = _summit_hosts(text, actors, cues) if event_type == "summit" else set()
+        parties = _choose_parties(party_scores, event_type, location.country, hosts)
     return EventFrame(
         event_type=event_type,
         parties=parties,
@@ -122,7 +140,14 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
                  folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"),
                  folded("non_venue_cues"), folded("venue_compounds_before"), folded("venue_compounds_after"),
                  frozenset(folded("role_breakers")),
-                 re.compile(rf"(?:{'|'.join(map(re.escape, folded('role_nouns')))})(?:e|s|es)?(?:\s|$)"))
+                 re.compile(rf"(?:{'|'.join(map(re.escape, folded('role_nouns')))})(?:e|s|es)?(?:\s|$)"),
+                 folded("summit_host_before"), folded("summit_host_after"),
+                 _word_pattern(folded("leader_roles")), _word_pattern(folded("delegation_words")))
+
+
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of the folded words, whole, in folded text."""
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)")
 
 
 # --------------------------------------------------------------------------- parties
@@ -182,13 +207,43 @@ def _actor_score(text: str, actor: _Actor, cues: _Cues) -> float:
     return NAMED_PARTY
 
 
+def _first_offsets(people: list[PersonSpan]) -> dict[str, int]:
+    first: dict[str, int] = {}
+    for span in people:
+        first.setdefault(span.canonical, span.start)
+    return first
+
+
+def _in_lead(offset: int | None, sentences: list[Sentence]) -> bool:
+    sentence = _sentence_at(sentences, offset) if offset is not None else None
+    return sentence is not None and sentence.paragraph <= LEAD_PARAGRAPHS
+
+
+def _leaders_meet(participants: list[tuple[Participant, bool]], first_offset: dict[str, int],
+                  sentences: list[Sentence], cues: _Cues) -> bool:
+    """Talks whose principals are leaders of two or more parties, named in the title or lead with
+    no delegation in sight: a summit, however the text calls it ("Putin and Erdogan … talks")."""
+    lead = fold(" ".join(s.text for s in sentences if s.paragraph <= LEAD_PARAGRAPHS))
+    if cues.delegation.search(lead):
+        return False
+    parties = {p.party for p, _ in participants
+               if p.party and p.role and cues.leader_role.search(fold(p.role))
+               and _in_lead(first_offset.get(p.name), sentences)}
+    return len(parties) >= 2
+
+
 def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Participant, bool]],
-                  people: list[PersonSpan], sentences: list[Sentence], cues: _Cues) -> dict[str, float]:
+                  first_offset: dict[str, int], sentences: list[Sentence], cues: _Cues, gazetteer: Gazetteer,
+                  language: str) -> dict[str, float]:
+    """Evidence per code; a known figure named in the title or lead acts as surely as one given a role."""
     scores: dict[str, float] = {}
 
     def weight(offset: int) -> float:
         sentence = _sentence_at(sentences, offset)
-        return zone_weight(sentence.paragraph if sentence else 99)
+        if sentence is None:
+            return zone_weight(99)
+        background = has_cue(sentence.text, "other_event", language)
+        return zone_weight(sentence.paragraph) * (BACKGROUND_FACTOR if background else 1.0)
 
     previous: tuple[_Actor, float] | None = None
     for actor in sorted(actors, key=lambda a: a.start):
@@ -197,12 +252,12 @@ def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Part
             score = previous[1]  # "vers la Pologne et la Moldavie": a conjunct shares its head's standing
         scores[actor.code] = scores.get(actor.code, 0.0) + score * weight(actor.start)
         previous = (actor, score)
-    first_offset: dict[str, int] = {}
-    for span in people:
-        first_offset.setdefault(span.canonical, span.start)
     for participant, has_role in participants:
         if participant.party:
-            bonus = (STRONG_PARTY if has_role else WEAK_PARTY) * weight(first_offset.get(participant.name, 10**9))
+            offset = first_offset.get(participant.name, 10**9)
+            known = gazetteer.entry(f"person:{participant.name}") is not None
+            acts = has_role or (known and _in_lead(offset, sentences))
+            bonus = (STRONG_PARTY if acts else WEAK_PARTY) * weight(offset)
             scores[participant.party] = scores.get(participant.party, 0.0) + bonus
     return scores
 
@@ -212,9 +267,22 @@ def _main_speaker_party(quotes: list[Quote]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _choose_parties(scores: dict[str, float], event_type: str, host: str | None, gazetteer: Gazetteer) -> list[str]:
+def _summit_hosts(text: str, actors: list[_Actor], cues: _Cues) -> set[str]:
+    """Organisations holding their own summit ("sommet de l'Otan", "G7 leaders", "NATO summit")."""
+    hosts = set()
+    for actor in actors:
+        if actor.how != "name":
+            continue
+        after = re.match(r"\W*(\w*)", fold(text[actor.end:actor.end + 30])).group(1)
+        if _ends_with(_before(text, actor.start), cues.summit_before) or after in cues.summit_after:
+            hosts.add(actor.code)
+    return hosts
+
+
+def _choose_parties(scores: dict[str, float], event_type: str, host: str | None, summit_hosts: set[str]) -> list[str]:
     """Codes scored as acting, then the event type's shape: a call has two ends, an organisation's
-    summit is the organisation's, and a host country only hosts when others meet on its soil."""
+    summit is the organisation's, and a host country only hosts a meeting when others meet on its
+    soil, unless its own leader signs or meets (a summit or signing where it scores near the best)."""
     if not scores:
         return []
     best = max(scores.values())
@@ -223,12 +291,12 @@ def _choose_parties(scores: dict[str, float], event_type: str, host: str | None,
     chosen = chosen or [c for c in ranked[:1] if scores[c] >= PARTY_THRESHOLD / 2]  # a faint actor beats none
     if event_type == "phone_call":
         chosen = chosen[:2]
-    organisations = [c for c in chosen if gazetteer.entry(f"organisation:{c}")]
+    organisations = [c for c in chosen if c in summit_hosts]
     if event_type == "summit" and organisations:
         chosen = organisations
     others = [c for c in chosen if c != host]
-    host_signs = event_type == "agreement_signing" and host in chosen and scores[host] >= HOST_SIGNATORY_SHARE * best
-    if len(others) >= 2 and not host_signs:
+    host_acts = event_type in HOST_ACTING_TYPES and host in chosen and scores[host] >= HOST_SIGNATORY_SHARE * best
+    if event_type in HOSTED_TYPES and len(others) >= 2 and not host_acts:
         chosen = others
     return sorted(chosen[:MAX_PARTIES])
 
@@ -243,12 +311,13 @@ def _location(doc: Doc, gazetteer: Gazetteer, sentences: list[Sentence], cues: _
         return Location(), 1.0
     candidates: list[tuple[float, GazetteerEntry]] = []
     ents = doc.ents  # computed per access by spaCy: read once
-    for ent in ents:
-        entry = _place_or_country(ents, ent, gazetteer)
-        venue_weight = _venue_weight(doc.text, ent, cues) if entry else 0.0
+    mentions = [(ent.start_char, entry, _venue_weight(doc.text, ent, cues, entry, sentences))
+                for ent in ents if (entry := _place_or_country(ents, ent, gazetteer))]
+    mentions += _dateline(doc.text, sentences, gazetteer)
+    for start, entry, venue_weight in mentions:
         if not venue_weight:
             continue
-        sentence = _sentence_at(sentences, ent.start_char)
+        sentence = _sentence_at(sentences, start)
         score = venue_weight * (zone_weight(sentence.paragraph) if sentence else 1.0)
         if sentence and set(fold(sentence.text).split(" ")) & cues.event_nouns:
             score *= 2.0
@@ -272,12 +341,14 @@ def _sentence_at(sentences: list[Sentence], offset: int) -> Sentence | None:
 def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer) -> GazetteerEntry | None:
     entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
     if entry is None and ent.label_ == "LOC" and ent.text[:1].isupper():
-        return GazetteerEntry("place", ent.text, ent.text, _country_after(ents, ent.end_char, gazetteer))
+        name = ent.text.strip()  # NER spans may swallow a paragraph break
+        return GazetteerEntry("place", name, name, _country_after(ents, ent.end_char, gazetteer))
     return entry if entry and entry.kind in ("place", "country") else None
 
 
-def _venue_weight(text: str, ent: Span, cues: _Cues) -> float:
-    """How surely the mention names a venue: 2 for "sommet de X"/"X summit", 1 after "à"/"in", else 0."""
+def _venue_weight(text: str, ent: Span, cues: _Cues, entry: GazetteerEntry, sentences: list[Sentence]) -> float:
+    """How surely the mention names a venue: 2 for "sommet de X"/"X summit", 1 after "à"/"in",
+    WEAK_VENUE for a place opening the title ("Krementchouk, la ville sous le choc"), else 0."""
     before = _before(text, ent.start_char)
     after = text[ent.end_char:ent.end_char + 30]
     if _ends_with(before, cues.non_venue) or re.match(r"['’]s?\b", after):  # "at Ukraine's request"
@@ -285,7 +356,20 @@ def _venue_weight(text: str, ent: Span, cues: _Cues) -> float:
     next_word = re.match(r"\W*(\w*)", fold(after)).group(1)
     if _ends_with(before, cues.venue_before) or next_word in cues.venue_after:
         return 2.0
-    return 1.0 if _ends_with(before, cues.venue) else 0.0
+    if _ends_with(before, cues.venue):
+        return 1.0
+    opens_title = bool(sentences) and sentences[0].paragraph == 0 and ent.start_char == sentences[0].start
+    return WEAK_VENUE if opens_title and not entry.seat_of and re.match(r"\s*[,:]", after) else 0.0
+
+
+def _dateline(text: str, sentences: list[Sentence], gazetteer: Gazetteer) -> list[tuple[int, GazetteerEntry, float]]:
+    """The place of a dateline opening the first body paragraph ("KYIV, June 27 (Reuters) -")."""
+    body = next((s for s in sentences if s.paragraph == 1), None)
+    words = _DATELINE_WORDS.match(text[body.start:body.start + 60]) if body else None
+    if words is None or not _DATELINE.match(text[body.start + words.end():body.start + words.end() + 60]):
+        return []
+    entry = gazetteer.lookup(words.group(1))
+    return [(body.start, entry, WEAK_VENUE)] if entry and entry.kind in ("place", "country") else []
 
 
 def _country_after(ents: tuple[Span, ...], offset: int, gazetteer: Gazetteer) -> str | None:
