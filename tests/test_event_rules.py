@@ -146,3 +146,24 @@ def test_type_trigger_in_a_plan_clause_of_the_title_is_discounted_only_there():
 def test_round_mentioned_as_a_planned_session_is_not_the_round():
     text = "Macron et Poutine au téléphone\n\nPoutine a évoqué la deuxième session de pourparlers prévue le même jour."
     assert extract_round(text, "fr")[0] is None
+
+
+# --------------------------------------------------------------------------- general type conventions (H-GENERAL)
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("Les deux dirigeants se sont retrouvés pour un tête-à-tête à Sotchi.", "fr", "summit"),
+    ("The three leaders met in Lviv on Thursday to discuss the grain deal.", "en", "summit"),
+    ("Les inspecteurs de l'AIEA sont arrivés jeudi à la centrale malgré des bombardements.", "fr", "other"),
+    ("UN nuclear inspectors reached the plant on Thursday despite shelling nearby.", "en", "other"),
+    ("Un échange de prisonniers a eu lieu mercredi entre l'Ukraine et la Russie.", "fr", "other"),
+    ("Putin drops his demand after Macron call.\n\nThe two presidents spoke by phone on Friday.", "en", "phone_call"),
+    ("Macron a décroché son téléphone vendredi pour appeler Vladimir Poutine.", "fr", "phone_call"),
+    ("Des militaires russes et ukrainiens se sont assis à la même table pour discuter des céréales.", "fr", "negotiation_round"),
+])
+def test_general_type_conventions(text, language, expected):
+    assert classify_event_type(text, language)[0] == expected
+
+
+def test_a_nuclear_plant_alone_is_no_incident():
+    assert classify_event_type("The nuclear plant supplies a fifth of the country's power.", "en")[0] == "other"

@@ -109,3 +109,65 @@ def test_english_venue_compound_and_country_refined_to_place():
         "Russia says it will scale down military activity near Kyiv after Istanbul talks.\n\n"
         "Russian and Ukrainian negotiators met in Turkey on Tuesday.", "en")
     assert (frame.location.place, frame.location.country) == ("Istanbul", "TR")
+
+
+# --------------------------------------------------------------------------- general rules (H-GENERAL)
+
+
+def test_leaders_talks_are_a_summit_and_the_host_leader_is_a_party():
+    frame = _frame("Putin and Erdogan pledge closer ties at Sochi talks\n\n"
+                   "Russian President Vladimir Putin and Turkish President Tayyip Erdogan held four hours of talks "
+                   "on Friday in the Black Sea resort of Sochi. It was their second meeting in three weeks.", "en")
+    assert frame.event_type == "summit"
+    assert frame.parties == ["RU", "TR"]
+    assert frame.location.country == "RU"
+    assert frame.round is None  # "their second meeting" is no round of a series of talks
+
+
+def test_french_summit_host_meets_and_background_meeting_counts_little():
+    frame = _frame("Poutine et Erdogan affichent leur entente à Sotchi\n\n"
+                   "Le président russe Vladimir Poutine et le président turc Recep Tayyip Erdogan se sont rencontrés "
+                   "vendredi à Sotchi pour un tête-à-tête de quatre heures.\n\n"
+                   "Les deux hommes s'étaient déjà vus le 19 juillet à Téhéran, avec le président iranien Ebrahim Raïssi.", "fr")
+    assert frame.event_type == "summit"
+    assert frame.parties == ["RU", "TR"]
+    assert frame.location.place == "Sochi"
+
+
+def test_organisation_holding_its_summit_is_the_party_but_a_leader_guest_is_not_an_organisation_summit():
+    nato = _frame("Sommet de l'Otan : l'Alliance invite la Suède et la Finlande\n\n"
+                  "Les dirigeants de l'Otan, réunis à Madrid, ont invité mercredi la Suède et la Finlande, "
+                  "a annoncé le président américain Joe Biden.", "fr")
+    assert nato.event_type == "summit" and nato.parties == ["NATO"]
+    assert nato.location.country == "ES"
+    lviv = _frame("Guterres, Erdogan meet Zelensky in Lviv\n\n"
+                  "UN Secretary-General Antonio Guterres met Turkish President Tayyip Erdogan and Ukrainian "
+                  "President Volodymyr Zelensky in the western city of Lviv on Thursday.", "en")
+    assert lviv.event_type == "summit"
+    assert lviv.parties == ["TR", "UA", "UN"]
+
+
+def test_title_opening_place_and_dateline_are_weak_venues():
+    title = _frame("Krementchouk, la ville sous le choc après la frappe\n\n"
+                   "Les habitants pleuraient lundi leurs morts, a déclaré Volodymyr Zelensky depuis Kiev.", "fr")
+    assert title.location.place == "Kremenchuk" and title.location.country == "UA"
+    dateline = _frame("NATO opens door to Finland and Sweden\n\n"
+                      "MADRID (AP) - NATO leaders formally invited Finland and Sweden to join the alliance on Wednesday.", "en")
+    assert dateline.location.place == "Madrid"
+
+
+def test_struck_place_is_the_venue_of_an_incident_and_the_struck_state_a_party():
+    frame = _frame("Russian missile strike hits Kremenchuk mall\n\n"
+                   "KYIV, June 27 (Reuters) - A Russian missile strike set a crowded mall ablaze in the central "
+                   "Ukrainian city of Kremenchuk on Monday, killing at least 13 people, Ukrainian officials said.", "en")
+    assert frame.event_type == "incident"
+    assert frame.location.place == "Kremenchuk"
+    assert "UA" in frame.parties  # the host of an incident is not dropped like a meeting's host
+
+
+def test_mediators_of_an_exchange_are_parties():
+    frame = _frame("Ukraine, Russia swap prisoners\n\n"
+                   "Ukraine and Russia carried out a prisoner swap on Wednesday in a deal brokered by Turkey and "
+                   "Saudi Arabia, the Ukrainian presidency said.", "en")
+    assert frame.event_type == "other"
+    assert {"RU", "UA", "TR", "SA"} <= set(frame.parties)
