@@ -199,7 +199,8 @@ def test_kcat_produces_the_seed_and_consumes_its_event(kcat_bootstrap: str, stre
                 return event
         return None
 
-    event = wait_until(seed_event, timeout_s=180, interval_s=2, what="the seed's event read by kcat")
+    event = wait_until(seed_event, timeout_s=180, interval_s=2, what="the seed's event read by kcat",
+                       explain=worker.log_tail)
     assert worker.alive(), worker.log_tail()
     assert event.event_type == "negotiation_round"
     assert event.parties == ["RU", "UA"]

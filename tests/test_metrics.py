@@ -75,7 +75,7 @@ def test_metrics_endpoint_after_articles_flow(stream_settings: Settings, start_w
     samples = wait_until(
         lambda: (s := scrape(settings)).get(("talkwire_articles_out_total", ()), 0) >= 2
         and s.get(("talkwire_active_events", ()), 0) >= 1 and s,
-        timeout_s=180, what="two articles out and a live event in /metrics",
+        timeout_s=180, what="two articles out and a live event in /metrics", explain=worker.log_tail,
     )
     assert worker.alive(), worker.log_tail()
     assert samples[("talkwire_articles_in_total", ())] == 3

@@ -43,7 +43,8 @@ def http_get(url: str) -> tuple[int, str, bytes]:
         return error.code, error.headers["Content-Type"], error.read()
 
 
-def wait_until(check: Callable[[], Any], *, timeout_s: float, what: str, interval_s: float = 0.5) -> Any:
+def wait_until(check: Callable[[], Any], *, timeout_s: float, what: str, interval_s: float = 0.5,
+               explain: Callable[[], str] = lambda: "") -> Any:
     """Poll ``check`` until it returns something truthy; connection errors count as not yet."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -54,7 +55,7 @@ def wait_until(check: Callable[[], Any], *, timeout_s: float, what: str, interva
         if result:
             return result
         time.sleep(interval_s)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}\n{explain()}")
 
 
 def base_url(settings: Settings) -> str:
@@ -154,7 +155,8 @@ def test_api_stream_and_page_follow_the_events_topic(stream_settings: Settings, 
     settings = stream_settings
     worker = start_worker()
     produce(settings, settings.topic_raw, [(SEED_PATH.stem, SEED_PATH.read_bytes())])
-    first = wait_until(lambda: seed_event(settings), timeout_s=180, what="the seed's event on /api/events")
+    first = wait_until(lambda: seed_event(settings), timeout_s=180, what="the seed's event on /api/events",
+                       explain=worker.log_tail)
     assert worker.alive(), worker.log_tail()
     assert first["parties"] == ["RU", "UA"] and first["event_type"] == "negotiation_round"
     assert first["location"]["country"] == "BY" and first["sources"] == 1 and first["updated_at"]

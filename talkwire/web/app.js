@@ -71,11 +71,10 @@ function instantKey(published) {
 }
 
 function place(location) {
-  const names = [location.place, location.region].filter(Boolean);
+  const names = [...new Set([location.place, location.region].filter(Boolean))];
   if (!names.length && !location.country) return null;
   return el("span", { class: "place" },
-    names.join(", "), names.length && location.country ? ", " : "",
-    location.country ? partyChip(location.country) : null);
+    names.join(", "), location.country ? partyChip(location.country) : null);
 }
 
 function fact(label, value, cls) {
@@ -88,7 +87,7 @@ function timeline(event) {
     instantKey(a.published_at).localeCompare(instantKey(b.published_at)) || a.id.localeCompare(b.id));
   return el("ol", { class: "timeline" }, sorted.map((article) => {
     const original = article.duplicate_of ? byId.get(article.duplicate_of) : null;
-    return el("li", { class: article.duplicate_of ? "report copy" : "report" },
+    return el("li", { class: article.duplicate_of ? "report copy" : "report", "data-article-id": article.id },
       el("time", {}, formatInstant(article.published_at)),
       el("span", { class: "outlet" }, article.source),
       el("span", { class: "report-title" }, article.title || article.id),
@@ -110,7 +109,8 @@ function card(event) {
     : null;
   const participants = event.participants.length
     ? el("ul", { class: "participants" }, event.participants.map((p) =>
-      el("li", {}, p.party ? partyChip(p.party) : null, el("strong", {}, p.name), p.role ? el("span", { class: "role" }, p.role) : null)))
+      el("li", {}, p.party ? partyChip(p.party) : el("span", { class: "party unknown", title: "party unknown" }, "—"),
+        el("strong", {}, p.name), p.role ? el("span", { class: "role" }, p.role) : null)))
     : null;
   return el("article", { class: `event type-${event.event_type}`, "data-event-id": event.event_id },
     el("header", {},
@@ -123,7 +123,7 @@ function card(event) {
     facts,
     outcomes ? el("section", {}, el("h3", {}, "Outcomes"), outcomes) : null,
     participants ? el("section", {}, el("h3", {}, "Participants"), participants) : null,
-    el("details", { class: "reports-block", open: reports <= 4 ? "" : null },
+    el("details", { class: "reports-block", open: reports <= 6 ? "" : null },
       el("summary", {}, `Timeline of ${reports} report${reports === 1 ? "" : "s"}`), timeline(event)),
     el("footer", {}, `${event.event_id} · version ${event.version} · updated ${formatInstant(event.updated_at)}`));
 }
