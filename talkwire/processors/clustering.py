@@ -5,26 +5,49 @@ the key. Measured on tests/data/dev (100 same-event article pairs, extracted fra
 sorted party set splits 11% of them, the smallest party code 6%, the venue country 15%, the
 event month 0% (but any month boundary would split), the event type 0% (but a misclassified
 type would split an event for good, where scoring only penalises it). So the key is one block,
-``"events"``: correct by construction, at the cost of cluster-stage parallelism (clustering
-costs milliseconds per article against the NLP's hundreds; the window and
-``max_block_members`` bound the block).
+``"events"``: correct by construction, at the cost of cluster-stage parallelism; the state
+layout below keeps the cost per article independent of how much the block holds.
 
 Within a block, members are kept in replay order (``article_sort_key``). The assignment is a
 fold of one step function over that order: a member is a wire copy of the earliest earlier
 member whose MinHash it matches (then it joins that member's event), otherwise it joins the
 best-scoring event if the score passes ``JOIN_SCORE``, merging every event that scores above
-``MERGE_SCORE``, otherwise it starts an event. A member arriving in order costs one step; one
-arriving out of order re-runs the fold from its position, so the result depends only on the
-set of members. Event ids derive from the earliest member's id; ids that vanish get a redirect
-(to the event holding most of their former members) or a tombstone.
+``MERGE_SCORE``, otherwise it starts an event. Event labels are the ids of their earliest
+member, event ids derive from them; ids that vanish get a redirect (to the event holding most
+of their former members) or a tombstone.
+
+State: ``store`` is a flat key-value map scoped to one block, values are JSON:
+
+- ``f/<id>`` the member's features (no body, no date mentions), written once;
+- ``m/<id>`` its step (label joined, labels absorbed, copy of);
+- ``e/<label>`` the members that joined the label, the labels it absorbed, its most recent
+  originals (the representatives scored against); ``merged_into`` once absorbed, so a member's
+  event is found by following it from the label the member joined;
+- ``b/<band>`` sort keys of the members with that LSH band; ``d/<day>`` of the members
+  published that (UTC) day;
+- ``t/<day>`` labels with an original whose event is dated that day (undated: published that
+  day); ``p/<day>`` labels with an original published that day;
+- ``v/<event id>`` version and digest of the last published record; ``meta``.
+
+A member arriving in order reads its bands' postings, the day indexes around its dates and the
+representatives of the events listed there: an event can only score when one of its
+representatives is dated within ``DATE_TOLERANCE_DAYS`` or undated (``pair_score``), and undated
+representatives and articles are compared with events reported in the last ``RECENT_DAYS``.
+It writes a constant number of keys. A member arriving out of order undoes the steps of the
+later members (from the day buckets, so bounded by the window), takes its step and redoes
+theirs: the result depends only on the set of members. Eviction drops the day buckets older
+than ``active_window_days`` behind the newest member; an event goes whole once its newest
+member is that old (members of a live event stay until it goes); past ``max_block_members``
+the events of the oldest members go.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-from collections.abc import Iterable, MutableMapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -36,14 +59,17 @@ from talkwire.processors.records import (
     ArticleFeatures,
     ArticleRef,
     BlockMember,
-    BlockState,
+    BlockMeta,
     CanonicalEvent,
     ClusterResult,
     EnrichedArticle,
     EventFrame,
+    EventState,
     Location,
     Participant,
+    PublishedEvent,
     Quote,
+    Record,
 )
 from talkwire.settings import Limits
 
@@ -51,12 +77,15 @@ BLOCK_KEY = "events"
 JOIN_SCORE = 0.60  # dev: same-event pairs >= 0.65, different-event pairs <= 0.55
 MERGE_SCORE = 0.80
 DATE_TOLERANCE_DAYS = 1
+RECENT_DAYS = 3  # undated articles and representatives: events reported this many days back
 REPRESENTATIVES_PER_EVENT = 12  # originals compared per event: the most recent ones
 MAX_FRAME_BONUS = 0.45  # the most frame evidence can add to the cosine (see pair_score)
-DECODED_CACHE_SIZE = 20_000  # decoded signatures/vectors kept per process, keyed by their text
+DECODED_CACHE_SIZE = 4096  # decoded member features kept per process, keyed by their JSON
 COPY_WEIGHT = 0.4  # a wire copy's vote, relative to an original report
 MAX_QUOTES = 3
 MAX_PARTICIPANTS = 20
+
+SortKey = tuple[str, str]
 
 
 def blocking_key(features: ArticleFeatures) -> str:
@@ -68,231 +97,398 @@ def event_id_for(earliest_member_id: str) -> str:
     return "ev-" + hashlib.sha1(earliest_member_id.encode()).hexdigest()[:12]
 
 
-# --------------------------------------------------------------------------- entry point
+# --------------------------------------------------------------------------- entry points
 
 
-def cluster_article(
-    block: BlockState | None,
-    features: ArticleFeatures,
-    members: MutableMapping[str, ArticleFeatures],
-    limits: Limits,
-) -> ClusterResult:
-    """Add one article to its block; return the block state and the events that changed.
+def cluster_article(store: MutableMapping[str, bytes], features: ArticleFeatures, limits: Limits) -> ClusterResult:
+    """Add one article to its block's store; return the article labelled and the events that changed.
 
-    The block is updated in place (copying a large block per article would dominate the cost).
+    The store is only written at the end, once the step succeeded.
     """
-    block = block if block is not None else BlockState(key=blocking_key(features))
-    known = _member(block, features.article_id)
+    state = _State(store)
+    known = state.member(features.article_id)
     if known is not None:
         status = "redelivery" if known.content_hash == features.content_hash else "conflict"
-        return ClusterResult(block=block, enriched=labelled_article(features.enriched, known), status=status)
-    if features.enriched.frame is None or features.embedding is None or _too_old(block, features, limits):
-        return ClusterResult(block=block, enriched=features.enriched, status="unclustered")
-
-    before = {member.id: member.cluster for member in block.members}
-    members[features.article_id] = _slim(features)
-    position = _insert(block, features)
-    view = _BlockView(block, members)
-    for index in range(position, len(block.members)):
-        _step(view, index)
-    evicted = _evict(block, members, limits)
-    events, tombstones = _publish(block, view, before, limits, evicted)
-    member = _member(block, features.article_id)
-    enriched = labelled_article(features.enriched, member) if member else features.enriched
-    return ClusterResult(block=block, enriched=enriched, events=events, tombstones=tombstones, status="clustered")
-
-
-def _member(block: BlockState, article_id: str) -> BlockMember | None:
-    return next((member for member in block.members if member.id == article_id), None)
+        return ClusterResult(enriched=_labelled(state, features.enriched, known), status=status)
+    if features.enriched.frame is None or features.embedding is None or _too_old(state.meta(), features, limits):
+        return ClusterResult(enriched=features.enriched, status="unclustered")
+    fold = _Fold(state)
+    later = _members_after(state, tuple(features.sort_key))
+    for member in reversed(later):
+        fold.undo(member)
+    for member in [_add_member(state, features), *later]:
+        fold.step(member)
+    events, tombstones = fold.publish(limits)
+    _evict(state, limits)
+    state.flush()
+    member = state.member(features.article_id)
+    enriched = _labelled(state, features.enriched, member) if member else features.enriched
+    return ClusterResult(enriched=enriched, events=events, tombstones=tombstones, status="clustered")
 
 
-def labelled_article(enriched: EnrichedArticle, member: BlockMember) -> EnrichedArticle:
+def label_article(store: MutableMapping[str, bytes], enriched: EnrichedArticle) -> EnrichedArticle | None:
+    """The article labelled with its current event; None when it is not (or no longer) a member."""
+    state = _State(store)
+    member = state.member(enriched.article.id)
+    return _labelled(state, enriched, member) if member else None
+
+
+def _labelled(state: _State, enriched: EnrichedArticle, member: BlockMember) -> EnrichedArticle:
+    label = state.label_of(member)
     return enriched.model_copy(
         update={
             "duplicate_of": member.duplicate_of,
             "duplicate_similarity": member.duplicate_similarity,
-            "event_id": event_id_for(member.cluster) if member.cluster else None,
+            "event_id": event_id_for(label) if label else None,
         }
     )
 
 
-def _slim(features: ArticleFeatures) -> ArticleFeatures:
-    """The copy kept in the members store: no body or date mentions, the signature says enough."""
-    article = features.enriched.article.model_copy(update={"body": ""})
-    enriched = features.enriched.model_copy(update={"article": article, "dates": []})
-    return features.model_copy(update={"enriched": enriched})
+def _too_old(meta: BlockMeta, features: ArticleFeatures, limits: Limits) -> bool:
+    return meta.newest is not None and _day(tuple(features.sort_key)) < _cutoff_day(meta, limits)
 
 
-def _instant(sort_key: tuple[str, str]) -> datetime:
-    return datetime.fromisoformat(sort_key[0])
+def _cutoff_day(meta: BlockMeta, limits: Limits) -> str:
+    newest = date.fromisoformat(_day(meta.newest))
+    return (newest - timedelta(days=limits.active_window_days)).isoformat()
 
 
-def _too_old(block: BlockState, features: ArticleFeatures, limits: Limits) -> bool:
-    if not block.members:
-        return False
-    newest = _instant(block.members[-1].sort_key)
-    return _instant(features.sort_key) < newest - timedelta(days=limits.active_window_days)
+def _day(sort_key: SortKey) -> str:
+    """The UTC publication day of a sort key (its instant is UTC ISO)."""
+    return sort_key[0][:10]
 
 
-def _insert(block: BlockState, features: ArticleFeatures) -> int:
-    """Insert the member in replay order; return its position. Later members lose their labels."""
-    sort_key = tuple(features.sort_key)
-    position = len(block.members)
-    while position > 0 and tuple(block.members[position - 1].sort_key) > sort_key:
-        position -= 1
-    block.members.insert(
-        position,
-        BlockMember(id=features.article_id, sort_key=features.sort_key, content_hash=features.content_hash, cluster=None),
-    )
-    for band in features.bands:
-        block.band_index.setdefault(band, []).append(features.article_id)
-    if position < len(block.members) - 1:
-        _rewind(block, position)
-    return position
-
-
-def _rewind(block: BlockState, position: int) -> None:
-    """Restore the labels the fold had after ``position`` steps; forget the later steps.
-
-    Each member records the cluster it joined and the clusters its step absorbed, so replaying
-    those unions over the prefix gives exactly the state before the later members.
-    """
-    parent: dict[str, str] = {}
-
-    def find(label: str) -> str:
-        while parent.get(label, label) != label:
-            label = parent[label]
-        return label
-
-    for member in block.members[:position]:
-        for absorbed in member.absorbed:
-            parent[find(absorbed)] = find(member.joined or member.id)
-    for member in block.members[:position]:
-        member.cluster = find(member.joined or member.id)
-    for later in block.members[position:]:
-        later.cluster, later.joined, later.absorbed = None, None, []
-        later.duplicate_of, later.duplicate_similarity = None, None
-
-
-# --------------------------------------------------------------------------- the step function
+# --------------------------------------------------------------------------- the store
 
 
 @dataclass
 class _Decoded:
+    features: ArticleFeatures
     signature: np.ndarray
     vector: np.ndarray
     frame: EventFrame
     entities: frozenset[str]
 
 
-@dataclass
-class _BlockView:
-    """The block plus decoded features of its members, decoded once per call."""
-
-    block: BlockState
-    members: MutableMapping[str, ArticleFeatures]
-    decoded: dict[str, _Decoded] = field(default_factory=dict)
-
-    def features(self, article_id: str) -> ArticleFeatures:
-        return self.members[article_id]
-
-    def decode(self, article_id: str) -> _Decoded:
-        if article_id not in self.decoded:
-            item = self.members[article_id]
-            self.decoded[article_id] = _Decoded(
-                signature=_signature(item.minhash),
-                vector=_vector(item.embedding or ""),
-                frame=item.enriched.frame or EventFrame(),
-                entities=frozenset(
-                    f"{entity.kind}:{entity.canonical}"
-                    for entity in item.enriched.entities
-                    if entity.kind in ("person", "place")
-                ),
-            )
-        return self.decoded[article_id]
-
-
 @lru_cache(maxsize=DECODED_CACHE_SIZE)
-def _signature(encoded: str) -> np.ndarray:
-    return decode_signature(encoded)
+def _decode(raw: bytes) -> _Decoded:
+    """Features as scoring and publishing read them; shared, so never mutated."""
+    features = ArticleFeatures.from_json(raw)
+    return _Decoded(
+        features=features,
+        signature=decode_signature(features.minhash),
+        vector=decode_vector(features.embedding or ""),
+        frame=features.enriched.frame or EventFrame(),
+        entities=frozenset(
+            f"{entity.kind}:{entity.canonical}" for entity in features.enriched.entities if entity.kind in ("person", "place")
+        ),
+    )
 
 
-@lru_cache(maxsize=DECODED_CACHE_SIZE)
-def _vector(encoded: str) -> np.ndarray:
-    return decode_vector(encoded)
+class _State:
+    """Typed access to the store for one call: values decoded once, writes applied by ``flush``."""
+
+    def __init__(self, store: MutableMapping[str, bytes]) -> None:
+        self.store = store
+        self.values: dict[str, object] = {}
+        self.dirty: set[str] = set()
+
+    def _get(self, key: str, decode: Callable[[bytes], object]):
+        if key not in self.values:
+            raw = self.store.get(key)
+            self.values[key] = None if raw is None else decode(raw)
+        return self.values[key]
+
+    def put(self, key: str, value: object) -> None:
+        self.values[key] = value
+        self.dirty.add(key)
+
+    def delete(self, key: str) -> None:
+        self.put(key, None)
+
+    def flush(self) -> None:
+        for key in sorted(self.dirty):
+            value = self.values[key]
+            if value is None:
+                self.store.pop(key, None)
+            elif isinstance(value, Record):
+                self.store[key] = value.to_json()
+            else:
+                self.store[key] = value if isinstance(value, bytes) else orjson.dumps(value)
+        self.dirty.clear()
+
+    def member(self, article_id: str) -> BlockMember | None:
+        return self._get("m/" + article_id, BlockMember.from_json)
+
+    def decoded(self, article_id: str) -> _Decoded:
+        return _decode(self._get("f/" + article_id, bytes))
+
+    def event(self, label: str) -> EventState | None:
+        return self._get("e/" + label, EventState.from_json)
+
+    def published(self, event_id: str) -> PublishedEvent | None:
+        return self._get("v/" + event_id, PublishedEvent.from_json)
+
+    def meta(self) -> BlockMeta:
+        if self._get("meta", BlockMeta.from_json) is None:
+            self.values["meta"] = BlockMeta()
+        return self.values["meta"]
+
+    def sort_keys(self, key: str) -> list[SortKey]:
+        return self._get(key, lambda raw: [tuple(item) for item in orjson.loads(raw)]) or []
+
+    def labels(self, key: str) -> list[str]:
+        return self._get(key, orjson.loads) or []
+
+    def resolve(self, label: str | None) -> str | None:
+        """The live label a label was merged into (itself when live); None when it is gone."""
+        while label is not None:
+            event = self.event(label)
+            if event is None or event.merged_into is None:
+                return label if event is not None else None
+            label = event.merged_into
+        return None
+
+    def label_of(self, member: BlockMember) -> str | None:
+        return self.resolve(member.joined)
 
 
-def _step(view: _BlockView, index: int) -> None:
-    """Assign the member at ``index`` using only the members before it."""
-    earlier = view.block.members[:index]
-    member = view.block.members[index]
-    original, similarity = _copy_source(view, member, earlier)
-    if original is not None:
-        member.duplicate_of, member.duplicate_similarity = original.id, round(similarity, 3)
-        member.cluster = member.joined = original.cluster
-        return
-    scores = _event_scores(view, member, earlier)
-    joinable = sorted((label for label, score in scores.items() if score >= JOIN_SCORE), key=lambda l: (-scores[l], l))
-    if not joinable:
-        member.cluster = member.joined = member.id
-        return
-    merged = [joinable[0]] + [label for label in joinable[1:] if scores[label] >= MERGE_SCORE]
-    survivor = min(merged, key=lambda label: _sort_key_of(earlier, label))
-    for other in earlier:
-        if other.cluster in merged:
-            other.cluster = survivor
-    member.cluster = member.joined = survivor
-    member.absorbed = sorted(label for label in merged if label != survivor)
+def _insert(state: _State, key: str, item, read: Callable[[str], list]) -> None:
+    items = read(key)
+    position = bisect.bisect_left(items, item)
+    if position == len(items) or items[position] != item:
+        items.insert(position, item)
+        state.put(key, items)
 
 
-def _sort_key_of(members: list[BlockMember], article_id: str) -> tuple[str, str]:
-    return next(tuple(m.sort_key) for m in members if m.id == article_id)
+def _remove(state: _State, key: str, item, read: Callable[[str], list]) -> bool:
+    """Remove an item from a sorted list key; True when the key is now empty (and deleted)."""
+    items = read(key)
+    if item not in items:
+        return False
+    items.remove(item)
+    state.put(key, items or None)
+    return not items
 
 
-def _copy_source(
-    view: _BlockView, member: BlockMember, earlier: list[BlockMember]
-) -> tuple[BlockMember | None, float]:
+# --------------------------------------------------------------------------- members
+
+
+def _slim(features: ArticleFeatures) -> ArticleFeatures:
+    """The copy kept in the store: no body or date mentions, the signature says enough."""
+    article = features.enriched.article.model_copy(update={"body": ""})
+    enriched = features.enriched.model_copy(update={"article": article, "dates": []})
+    return features.model_copy(update={"enriched": enriched})
+
+
+def _add_member(state: _State, features: ArticleFeatures) -> BlockMember:
+    key = tuple(features.sort_key)
+    state.put("f/" + features.article_id, _slim(features).to_json())
+    for band in features.bands:
+        _insert(state, "b/" + band, key, state.sort_keys)
+    _insert(state, "d/" + _day(key), key, state.sort_keys)
+    meta = state.meta()
+    meta.members += 1
+    meta.newest = max(meta.newest or key, key)
+    if _day(key) not in meta.days:
+        bisect.insort(meta.days, _day(key))
+    state.put("meta", meta)
+    return BlockMember(id=features.article_id, sort_key=key, content_hash=features.content_hash)
+
+
+def _members_after(state: _State, key: SortKey) -> list[BlockMember]:
+    """Members later in replay order than ``key``, in replay order (from the day buckets)."""
+    meta = state.meta()
+    if meta.newest is None or tuple(meta.newest) < key:
+        return []
+    later = [item for day in meta.days if day >= _day(key) for item in state.sort_keys("d/" + day) if item > key]
+    return [state.member(article_id) for _, article_id in later]
+
+
+def _event_day(frame: EventFrame) -> date | None:
+    if frame.date_precision != "day" or not frame.date:
+        return None
+    return date.fromisoformat(frame.date)
+
+
+def _index_keys(frame: EventFrame, key: SortKey) -> list[str]:
+    """The day indexes an original is listed under."""
+    event_day = _event_day(frame)
+    return [f"t/{event_day.isoformat() if event_day else _day(key)}", f"p/{_day(key)}"]
+
+
+def _candidate_keys(frame: EventFrame, key: SortKey) -> list[str]:
+    """The day indexes that list every event a member with this frame can score with."""
+    published = date.fromisoformat(_day(key))
+    recent = [published - timedelta(days=n) for n in range(RECENT_DAYS + 1)]
+    event_day = _event_day(frame)
+    if event_day is None:
+        return [f"p/{day.isoformat()}" for day in recent]
+    around = [event_day + timedelta(days=n) for n in range(-DATE_TOLERANCE_DAYS, DATE_TOLERANCE_DAYS + 1)]
+    return [f"t/{day.isoformat()}" for day in dict.fromkeys(around + recent)]
+
+
+# --------------------------------------------------------------------------- the step function
+
+
+class _Fold:
+    """Steps taken and undone in one call, plus each touched label as it was before the call."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.before: dict[str, list[str] | None] = {}  # label -> member ids when it was a live event
+
+    def _touch(self, label: str) -> None:
+        """Remember a label and the labels it was merged into, before the first change to them."""
+        while label is not None and label not in self.before:
+            event = self.state.event(label)
+            live = event is not None and event.merged_into is None
+            self.before[label] = [article_id for _, article_id in _roster(self.state, label)] if live else None
+            label = event.merged_into if event is not None else None
+
+    def step(self, member: BlockMember) -> None:
+        """Assign a member using only the members before it (they are all the fold holds)."""
+        state = self.state
+        mine = state.decoded(member.id)
+        original, similarity = _copy_source(state, member, mine)
+        if original is not None:
+            member.duplicate_of, member.duplicate_similarity = original.id, round(similarity, 3)
+            member.joined = state.label_of(original)
+            self._join(member, is_original=False)
+            return
+        scores = _event_scores(state, member, mine)
+        joinable = sorted((label for label, score in scores.items() if score >= JOIN_SCORE), key=lambda l: (-scores[l], l))
+        if not joinable:
+            self._touch(member.id)
+            state.put("e/" + member.id, EventState(label=member.id, first=member.sort_key, newest=member.sort_key))
+            member.joined = member.id
+        else:
+            merged = [joinable[0]] + [label for label in joinable[1:] if scores[label] >= MERGE_SCORE]
+            member.joined = min(merged, key=lambda label: tuple(state.event(label).first))
+            member.absorbed = sorted(label for label in merged if label != member.joined)
+            for label in member.absorbed:
+                self._absorb(member.joined, label)
+        self._join(member, is_original=True)
+
+    def _join(self, member: BlockMember, *, is_original: bool) -> None:
+        state, label, key = self.state, member.joined, tuple(member.sort_key)
+        self._touch(label)
+        event = state.event(label)
+        if is_original:
+            event.originals.append(key)
+            event.representatives = (event.representatives + [key])[-REPRESENTATIVES_PER_EVENT:]
+            for index_key in _index_keys(state.decoded(member.id).frame, key):
+                if index_key not in event.index_keys:
+                    event.index_keys.append(index_key)
+                _insert(state, index_key, label, state.labels)
+        else:
+            event.copies.append(key)
+        event.newest = max(tuple(event.newest), key)
+        state.put("e/" + label, event)
+        state.put("m/" + member.id, member)
+
+    def _absorb(self, survivor: str, label: str) -> None:
+        state = self.state
+        self._touch(label)
+        self._touch(survivor)
+        absorbed, event = state.event(label), state.event(survivor)
+        absorbed.merged_into = survivor
+        event.children.append(label)
+        event.representatives = sorted(event.representatives + absorbed.representatives)[-REPRESENTATIVES_PER_EVENT:]
+        event.newest = max(tuple(event.newest), tuple(absorbed.newest))
+        state.put("e/" + label, absorbed)
+        state.put("e/" + survivor, event)
+
+    def undo(self, member: BlockMember) -> None:
+        """Take back the step of the latest member of the fold."""
+        state, label, key = self.state, member.joined, tuple(member.sort_key)
+        self._touch(label)
+        event = state.event(label)
+        (event.copies if member.duplicate_of else event.originals).remove(key)
+        for child in member.absorbed:
+            self._touch(child)
+            absorbed = state.event(child)
+            absorbed.merged_into = None
+            event.children.remove(child)
+            state.put("e/" + child, absorbed)
+        if label == member.id:  # it started the label, and the later members are undone already
+            for index_key in event.index_keys:
+                _remove(state, index_key, label, state.labels)
+            state.delete("e/" + label)
+        else:
+            _refresh(state, event)
+            state.put("e/" + label, event)
+        member.joined, member.absorbed, member.duplicate_of, member.duplicate_similarity = None, [], None, None
+        state.put("m/" + member.id, member)
+
+    def publish(self, limits: Limits) -> tuple[list[CanonicalEvent], list[str]]:
+        """Records for the touched events: upserts when changed, redirects, tombstones."""
+        state = self.state
+        events: list[CanonicalEvent] = []
+        for label in sorted({root for label in self.before if (root := state.resolve(label))}):
+            roster = [state.member(article_id) for _, article_id in _roster(state, label)]
+            items = [state.decoded(member.id).features for member in roster]
+            _emit(state, build_event(event_id_for(label), roster, items, limits), events)
+        tombstones: list[str] = []
+        for label in sorted(l for l, former in self.before.items() if former is not None and state.resolve(l) != l):
+            event_id, survivor = event_id_for(label), _survivor(state, self.before[label])
+            if survivor is None:
+                tombstones.append(event_id)
+                state.delete("v/" + event_id)
+            else:
+                _emit(state, CanonicalEvent(event_id=event_id, version=0, merged_into=event_id_for(survivor)), events)
+        return events, tombstones
+
+
+def _refresh(state: _State, event: EventState) -> None:
+    """Recompute representatives and newest member from the label's own members and children."""
+    children = [state.event(child) for child in event.children]
+    representatives = event.originals[-REPRESENTATIVES_PER_EVENT:] + [k for c in children for k in c.representatives]
+    event.representatives = sorted(representatives)[-REPRESENTATIVES_PER_EVENT:]
+    event.newest = max([tuple(c.newest) for c in children] + event.originals[-1:] + event.copies[-1:])
+
+
+def _subtree(state: _State, label: str) -> list[str]:
+    labels, pending = [], [label]
+    while pending:
+        labels.append(pending.pop())
+        pending.extend(state.event(labels[-1]).children)
+    return labels
+
+
+def _roster(state: _State, label: str) -> list[SortKey]:
+    """Sort keys of every member of a live label's event, in replay order."""
+    return sorted(
+        key for part in _subtree(state, label) for key in state.event(part).originals + state.event(part).copies
+    )
+
+
+def _copy_source(state: _State, member: BlockMember, mine: _Decoded) -> tuple[BlockMember | None, float]:
     """The earliest earlier original this member is a wire copy of (chains collapse to it)."""
-    if not earlier:
-        return None, 0.0
-    features = view.features(member.id)
-    earlier_by_id = {other.id: other for other in earlier}
-    candidates = {
-        candidate
-        for band in features.bands
-        for candidate in view.block.band_index.get(band, ())
-        if candidate in earlier_by_id
-    }
-    mine = view.decode(member.id).signature
-    matches = []
-    for candidate in candidates:
-        similarity = copy_similarity(mine, features.shingles, view.decode(candidate).signature, view.features(candidate).shingles)
+    key = tuple(member.sort_key)
+    candidates = sorted({item for band in mine.features.bands for item in state.sort_keys("b/" + band) if item < key})
+    for _, candidate in candidates:
+        theirs = state.decoded(candidate)
+        similarity = copy_similarity(mine.signature, mine.features.shingles, theirs.signature, theirs.features.shingles)
         if similarity is not None:
-            matches.append((tuple(earlier_by_id[candidate].sort_key), candidate, similarity))
-    if not matches:
-        return None, 0.0
-    _, first, similarity = min(matches)
-    source = earlier_by_id[first]
-    return (earlier_by_id[source.duplicate_of] if source.duplicate_of in earlier_by_id else source), similarity
+            source = state.member(candidate)
+            original = state.member(source.duplicate_of) if source.duplicate_of else None
+            return original or source, similarity
+    return None, 0.0
 
 
-def _event_scores(view: _BlockView, member: BlockMember, earlier: list[BlockMember]) -> dict[str, float]:
-    """Best pair score of the member against each event's most recent originals."""
-    representatives: dict[str, list[str]] = {}
-    for other in reversed(earlier):
-        if other.duplicate_of is None and other.cluster is not None:
-            chosen = representatives.setdefault(other.cluster, [])
-            if len(chosen) < REPRESENTATIVES_PER_EVENT:
-                chosen.append(other.id)
-    if not representatives:
+def _event_scores(state: _State, member: BlockMember, mine: _Decoded) -> dict[str, float]:
+    """Best pair score of the member against the representatives of each event it can score with."""
+    labels = {label for key in _candidate_keys(mine.frame, tuple(member.sort_key)) for label in state.labels(key)}
+    roots = sorted({root for label in labels if (root := state.resolve(label))})
+    pairs = [(root, other) for root in roots for _, other in reversed(state.event(root).representatives)]
+    if not pairs:
         return {}
-    mine = view.decode(member.id)
-    pairs = [(label, other) for label, ids in representatives.items() for other in ids]
-    similarities = np.stack([_vector(view.features(other).embedding or "") for _, other in pairs]) @ mine.vector
+    similarities = np.stack([state.decoded(other).vector for _, other in pairs]) @ mine.vector
     scores: dict[str, float] = {}
     for (label, other), similarity in zip(pairs, similarities.tolist()):
         if similarity + MAX_FRAME_BONUS >= JOIN_SCORE:
-            score = pair_score(mine, view.decode(other), similarity)
+            score = pair_score(mine, state.decoded(other), similarity)
             scores[label] = max(score, scores.get(label, score))
     return scores
 
@@ -321,9 +517,8 @@ def pair_score(first: _Decoded, second: _Decoded, similarity: float) -> float:
 
 
 def _day_gap(a: EventFrame, b: EventFrame) -> int | None:
-    if a.date_precision != "day" or b.date_precision != "day" or not a.date or not b.date:
-        return None
-    return abs((date.fromisoformat(a.date) - date.fromisoformat(b.date)).days)
+    first, second = _event_day(a), _event_day(b)
+    return None if first is None or second is None else abs((first - second).days)
 
 
 def _jaccard(first: Iterable[str], second: Iterable[str]) -> float:
@@ -334,97 +529,87 @@ def _jaccard(first: Iterable[str], second: Iterable[str]) -> float:
 # --------------------------------------------------------------------------- eviction
 
 
-def _evict(block: BlockState, members: MutableMapping[str, ArticleFeatures], limits: Limits) -> set[str]:
-    """Drop whole events whose newest member left the active window, then the oldest past the cap."""
-    newest_of: dict[str, datetime] = {}
-    for member in block.members:
-        newest_of[member.cluster or member.id] = _instant(member.sort_key)
-    cutoff = _instant(block.members[-1].sort_key) - timedelta(days=limits.active_window_days)
-    gone = {label for label, newest in newest_of.items() if newest < cutoff}
-    remaining = len(block.members) - sum(1 for m in block.members if (m.cluster or m.id) in gone)
-    for label in sorted(set(newest_of) - gone, key=lambda l: (newest_of[l], l)):
-        if remaining <= limits.max_block_members:
-            break
-        gone.add(label)
-        remaining -= sum(1 for m in block.members if (m.cluster or m.id) == label)
-    if not gone:
-        return set()
-    evicted_ids = {m.id for m in block.members if (m.cluster or m.id) in gone}
-    block.members = [m for m in block.members if m.id not in evicted_ids]
-    for band, ids in list(block.band_index.items()):
-        kept = [i for i in ids if i not in evicted_ids]
-        if kept:
-            block.band_index[band] = kept
-        else:
-            del block.band_index[band]
-    for article_id in evicted_ids:
-        members.pop(article_id, None)
-    gone_events = {event_id_for(label) for label in gone}
-    for absorbed, survivor in list(block.redirects.items()):
-        if survivor in gone_events:
-            gone_events.add(absorbed)
-            del block.redirects[absorbed]
-    for event_id in gone_events:
-        block.versions.pop(event_id, None)
-        block.digests.pop(event_id, None)
-    return gone_events
+def _evict(state: _State, limits: Limits) -> None:
+    """Drop day buckets behind the window (and the events that ended there), then events past the cap."""
+    meta = state.meta()
+    cutoff = _cutoff_day(meta, limits)
+    while meta.days and meta.days[0] < cutoff:
+        day = meta.days[0]
+        for _, article_id in list(state.sort_keys("d/" + day)):
+            member = state.member(article_id)
+            label = state.label_of(member) if member else None
+            if label and _day(tuple(state.event(label).newest)) < cutoff:
+                _drop_event(state, label)
+        state.delete("d/" + day)
+        if meta.days and meta.days[0] == day:
+            meta.days.pop(0)
+    while meta.members > limits.max_block_members and meta.days:
+        _, article_id = state.sort_keys("d/" + meta.days[0])[0]
+        _drop_event(state, state.label_of(state.member(article_id)))
+    state.put("meta", meta)
+
+
+def _drop_event(state: _State, label: str) -> None:
+    """Forget an event whole: its labels, members, postings, index entries and published versions."""
+    for part in _subtree(state, label):
+        event = state.event(part)
+        for key in event.originals + event.copies:
+            _drop_member(state, key)
+        for index_key in event.index_keys:
+            _remove(state, index_key, part, state.labels)
+        state.delete("e/" + part)
+        _drop_published(state, event_id_for(part))
+
+
+def _drop_member(state: _State, key: SortKey) -> None:
+    article_id, meta = key[1], state.meta()
+    for band in state.decoded(article_id).features.bands:
+        _remove(state, "b/" + band, key, state.sort_keys)
+    if _remove(state, "d/" + _day(key), key, state.sort_keys):
+        meta.days.remove(_day(key))
+    state.delete("m/" + article_id)
+    state.delete("f/" + article_id)
+    meta.members -= 1
+
+
+def _drop_published(state: _State, event_id: str) -> None:
+    published = state.published(event_id)
+    if published is None:
+        return
+    state.delete("v/" + event_id)
+    for alias in published.aliases:
+        redirect = state.published(alias)
+        if redirect is not None and redirect.merged_into == event_id:
+            _drop_published(state, alias)
 
 
 # --------------------------------------------------------------------------- publishing
 
 
-def _publish(
-    block: BlockState,
-    view: _BlockView,
-    before: dict[str, str | None],
-    limits: Limits,
-    evicted: set[str],
-) -> tuple[list[CanonicalEvent], list[str]]:
-    """Records for every event whose membership changed: upserts, redirects, tombstones."""
-    after = {member.id: member.cluster for member in block.members}
-    changed = {article_id for article_id, label in after.items() if before.get(article_id, "") != label}
-    touched_old = {before[i] for i in changed if before.get(i)}
-    live = {label for label in after.values() if label}
-    touched_new = {after[i] for i in changed if after[i]}
-    events: list[CanonicalEvent] = []
-    for label in sorted(touched_new):
-        roster = [m for m in block.members if m.cluster == label]
-        event = build_event(event_id_for(label), roster, view.members, limits)
-        _emit(block, event, events)
-        block.redirects.pop(event.event_id, None)
-    tombstones: list[str] = []
-    for label in sorted(touched_old - live):
-        event_id = event_id_for(label)
-        if event_id in evicted:
-            continue
-        survivor = _survivor(label, before, after)
-        if survivor is None:
-            tombstones.append(event_id)
-            block.versions.pop(event_id, None)
-            block.digests.pop(event_id, None)
-            continue
-        block.redirects[event_id] = event_id_for(survivor)
-        _emit(block, CanonicalEvent(event_id=event_id, version=0, merged_into=event_id_for(survivor)), events)
-    return events, tombstones
-
-
-def _survivor(label: str, before: dict[str, str | None], after: dict[str, str | None]) -> str | None:
+def _survivor(state: _State, former: list[str]) -> str | None:
+    """The live label holding most of a vanished label's former members (ties: smallest label)."""
     counts: dict[str, int] = {}
-    for article_id, old in before.items():
-        new = after.get(article_id)
-        if old == label and new:
-            counts[new] = counts.get(new, 0) + 1
+    for article_id in former:
+        member = state.member(article_id)
+        label = state.label_of(member) if member else None
+        if label:
+            counts[label] = counts.get(label, 0) + 1
     return min(counts, key=lambda l: (-counts[l], l)) if counts else None
 
 
-def _emit(block: BlockState, event: CanonicalEvent, out: list[CanonicalEvent]) -> None:
+def _emit(state: _State, event: CanonicalEvent, out: list[CanonicalEvent]) -> None:
     """Publish only when the record changed; the version is monotonic per event id."""
     digest = hashlib.sha1(orjson.dumps(event.model_dump(mode="json", exclude={"version"}))).hexdigest()[:16]
-    if block.digests.get(event.event_id) == digest:
+    published = state.published(event.event_id)
+    if published is not None and published.digest == digest:
         return
-    version = block.versions.get(event.event_id, 0) + 1
-    block.versions[event.event_id] = version
-    block.digests[event.event_id] = digest
+    version = (published.version if published else 0) + 1
+    aliases = published.aliases if published else []
+    state.put("v/" + event.event_id, PublishedEvent(version=version, digest=digest, merged_into=event.merged_into, aliases=aliases))
+    target = state.published(event.merged_into) if event.merged_into else None
+    if target is not None and event.event_id not in target.aliases:
+        target.aliases.append(event.event_id)
+        state.put("v/" + event.merged_into, target)
     out.append(event.model_copy(update={"version": version}))
 
 
@@ -441,11 +626,10 @@ class _Vote:
 def build_event(
     event_id: str,
     roster: list[BlockMember],
-    members: MutableMapping[str, ArticleFeatures],
+    items: list[ArticleFeatures],
     limits: Limits,
 ) -> CanonicalEvent:
     """The merged frame of an event's members (in replay order), by weighted vote."""
-    items = [members[m.id] for m in roster]
     votes = [
         _Vote(m.id, COPY_WEIGHT if m.duplicate_of else 1.0, item.enriched.frame or EventFrame())
         for m, item in zip(roster, items)

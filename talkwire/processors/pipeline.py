@@ -14,7 +14,7 @@ from typing import Protocol
 
 import orjson
 
-from talkwire.processors.clustering import blocking_key, cluster_article, labelled_article
+from talkwire.processors.clustering import blocking_key, cluster_article, label_article
 from talkwire.processors.dead_letters import make_dead_letter
 from talkwire.processors.errors import InputError
 from talkwire.processors.features import build_features
@@ -22,7 +22,6 @@ from talkwire.processors.parsing import article_sort_key, parse_message
 from talkwire.processors.records import (
     Article,
     ArticleFeatures,
-    BlockState,
     CanonicalEvent,
     DeadLetter,
     EnrichedArticle,
@@ -122,19 +121,17 @@ class OfflinePipeline:
 
 
 class _Replay:
-    """Blocks, member stores and the events topic as dicts: what the cluster agent keeps in tables."""
+    """Block stores and the events topic as dicts: what the cluster agent keeps in tables."""
 
     def __init__(self, settings: Settings) -> None:
         self.limits = settings.limits
-        self.blocks: dict[str, BlockState] = {}
-        self.stores: dict[str, dict[str, ArticleFeatures]] = {}
+        self.stores: dict[str, dict[str, bytes]] = {}
         self.events: dict[str, CanonicalEvent] = {}
-        self.articles: dict[str, EnrichedArticle] = {}
+        self.articles: dict[str, tuple[str, EnrichedArticle]] = {}  # id -> (block, as published)
 
     def add(self, features: ArticleFeatures) -> list[DeadLetter]:
         key = blocking_key(features)
-        result = cluster_article(self.blocks.get(key), features, self.stores.setdefault(key, {}), self.limits)
-        self.blocks[key] = result.block
+        result = cluster_article(self.stores.setdefault(key, {}), features, self.limits)
         if result.status == "conflict":
             article = features.enriched.article
             return [
@@ -143,7 +140,7 @@ class _Replay:
                                  key=article.id, article_id=article.id)
             ]
         if result.status != "redelivery":
-            self.articles[features.article_id] = result.enriched
+            self.articles[features.article_id] = (key, result.enriched)
         for event in result.events:
             self.events[event.event_id] = event
         for event_id in result.tombstones:
@@ -156,15 +153,12 @@ class _Replay:
 
     def final_articles(self) -> list[EnrichedArticle]:
         """Enriched articles labelled with their final event (an event may have been renamed since)."""
-        final = {m.id: m for block in self.blocks.values() for m in block.members}
         labelled = []
-        for article_id, enriched in self.articles.items():
-            member = final.get(article_id)
-            if member is not None:
-                enriched = labelled_article(enriched, member)
-            elif enriched.event_id is not None:
-                enriched = self._followed(enriched)
-            labelled.append(enriched)
+        for key, enriched in self.articles.values():
+            final = label_article(self.stores[key], enriched)
+            if final is None and enriched.event_id is not None:
+                final = self._followed(enriched)
+            labelled.append(final or enriched)
         return labelled
 
     def _followed(self, enriched: EnrichedArticle) -> EnrichedArticle:

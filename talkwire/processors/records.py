@@ -244,31 +244,49 @@ class ArticleFeatures(Record):
 
 
 class BlockMember(Record):
-    """What a block remembers of one article: small, the features live in the members store."""
+    """One clustered article in its block's store (``m/<id>``): its place in the fold."""
 
     id: str
     sort_key: tuple[str, str]
     content_hash: str
-    cluster: str | None = Field(description="id of the earliest member of its cluster, None when unclustered")
-    joined: str | None = Field(default=None, description="the cluster it joined at its own step, before later merges")
-    absorbed: list[str] = Field(default_factory=list, description="clusters its step merged into the one it joined")
+    joined: str | None = Field(default=None, description="label of the event it joined at its own step (a label is the id of an event's earliest member)")
+    absorbed: list[str] = Field(default_factory=list, description="labels its step merged into the one it joined")
     duplicate_of: str | None = None
     duplicate_similarity: float | None = None
 
 
-class BlockState(Record):
-    """Per blocking key: members in replay order, LSH band index, published event versions."""
+class EventState(Record):
+    """The fold's view of one event label (``e/<label>``); an absorbed label keeps its own part."""
 
-    key: str
-    members: list[BlockMember] = Field(default_factory=list)
-    band_index: dict[str, list[str]] = Field(default_factory=dict, description="band key -> member ids")
-    versions: dict[str, int] = Field(default_factory=dict, description="event id -> last published version")
-    digests: dict[str, str] = Field(default_factory=dict, description="event id -> digest of the last published record")
-    redirects: dict[str, str] = Field(default_factory=dict, description="absorbed event id -> surviving event id")
+    label: str
+    first: tuple[str, str] = Field(description="sort key of the label's earliest member")
+    newest: tuple[str, str] = Field(description="sort key of the newest member, absorbed labels included")
+    merged_into: str | None = Field(default=None, description="the label that absorbed this one")
+    children: list[str] = Field(default_factory=list, description="labels this one absorbed")
+    originals: list[tuple[str, str]] = Field(default_factory=list, description="sort keys of the members that joined this label, not copies")
+    copies: list[tuple[str, str]] = Field(default_factory=list, description="sort keys of the wire copies that joined this label")
+    representatives: list[tuple[str, str]] = Field(default_factory=list, description="the most recent originals, absorbed labels included")
+    index_keys: list[str] = Field(default_factory=list, description="the day indexes this label is listed in")
+
+
+class PublishedEvent(Record):
+    """What was last published for one event id (``v/<event id>``)."""
+
+    version: int
+    digest: str
+    merged_into: str | None = None
+    aliases: list[str] = Field(default_factory=list, description="event ids published as redirects to this one")
+
+
+class BlockMeta(Record):
+    """Per block (``meta``): the newest member, the member count, the publication days held."""
+
+    newest: tuple[str, str] | None = None
+    members: int = 0
+    days: list[str] = Field(default_factory=list, description="sorted publication days (UTC) with a day bucket")
 
 
 class ClusterResult(Record):
-    block: BlockState
     enriched: EnrichedArticle
     events: list[CanonicalEvent] = Field(default_factory=list, description="changed events, redirects included")
     tombstones: list[str] = Field(default_factory=list, description="event ids to delete")

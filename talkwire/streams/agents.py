@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Iterator, MutableMapping
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -27,9 +26,10 @@ from talkwire.processors.errors import InputError
 from talkwire.processors.extraction import Extractor
 from talkwire.processors.features import build_features
 from talkwire.processors.parsing import parse_message
-from talkwire.processors.records import Article, ArticleFeatures, BlockState, ClusterResult, EnrichedArticle
+from talkwire.processors.records import Article, ArticleFeatures, ClusterResult, EnrichedArticle
 from talkwire.settings import Settings
 from talkwire.streams import metrics
+from talkwire.streams.cluster_store import BlockStore
 from talkwire.streams.topics import by_block_topic, by_id_topic
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,7 @@ class Topology:
     events: faust.TopicT
     dead_letters: faust.TopicT
     content_hashes: faust.Table  # article id -> content hash, to catch conflicting duplicate ids
-    blocks: faust.Table  # blocking key -> BlockState JSON
-    members: faust.Table  # "<block>/<article id>" -> ArticleFeatures JSON
+    cluster_state: faust.Table  # "<block>/<subkey>" -> clustering state JSON (see cluster_store.py)
     published: faust.Table  # article id -> content hash, once its outputs are on the broker
 
 
@@ -66,8 +65,7 @@ def declare_topology(app: faust.App, settings: Settings) -> Topology:
         events=topic(settings.topic_events, compacting=True),
         dead_letters=topic(settings.topic_dead_letters),
         content_hashes=table("content-hashes"),
-        blocks=table("blocks"),
-        members=table("members"),
+        cluster_state=table("cluster-state"),
         published=table("published"),
     )
 
@@ -104,62 +102,6 @@ async def enrich_off_loop(executor: Executor, settings: Settings, articles: list
         *(loop.run_in_executor(executor, enrich_batch, settings, part) for part in parts)
     )
     return [item for part in results for item in part]
-
-
-# --------------------------------------------------------------------------- block members view
-
-
-class BlockMembers(MutableMapping[str, ArticleFeatures]):
-    """The members table seen from one block, keyed by article id.
-
-    Writes are held back until :meth:`apply`, so the cluster stage can make its outputs durable first.
-    """
-
-    def __init__(self, table: faust.Table, block: str) -> None:
-        self._table = table
-        self._prefix = f"{block}/"
-        self._pending: dict[str, ArticleFeatures | None] = {}
-
-    def __getitem__(self, article_id: str) -> ArticleFeatures:
-        if article_id in self._pending:
-            pending = self._pending[article_id]
-            if pending is None:
-                raise KeyError(article_id)
-            return pending
-        stored = self._table.get(self._prefix + article_id)
-        if stored is None:
-            raise KeyError(article_id)
-        return ArticleFeatures.from_json(stored)
-
-    def __setitem__(self, article_id: str, features: ArticleFeatures) -> None:
-        self._pending[article_id] = features
-
-    def __delitem__(self, article_id: str) -> None:
-        self[article_id]  # KeyError when absent, like a dict
-        self._pending[article_id] = None
-
-    def __iter__(self) -> Iterator[str]:
-        stored = {
-            _text(key)[len(self._prefix):] for key in self._table.keys() if _text(key).startswith(self._prefix)
-        }
-        deleted = {article_id for article_id, features in self._pending.items() if features is None}
-        return iter(sorted((stored | self._pending.keys()) - deleted))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def apply(self) -> None:
-        for article_id, features in self._pending.items():
-            key = self._prefix + article_id
-            if features is None:
-                self._table.pop(key, None)
-            else:
-                self._table[key] = features.to_json()
-        self._pending.clear()
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 # --------------------------------------------------------------------------- agents
@@ -237,11 +179,9 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
             features = ArticleFeatures.from_json(event.value)
             if _text(topology.published.get(features.article_id, b"")) == features.content_hash:
                 continue  # a redelivery: its outputs are out already; an evicted member must not come back
-            stored = topology.blocks.get(block_key)
-            block = BlockState.from_json(stored) if stored is not None else None
-            members = BlockMembers(topology.members, block_key)
+            store = BlockStore(topology.cluster_state, block_key)
             try:
-                result = cluster_article(block, features, members, settings.limits)
+                result = cluster_article(store, features, settings.limits)
             except Exception as error:  # noqa: BLE001 - dead-lettered, the block keeps its state
                 log.exception("clustering failed for %s", features.article_id)
                 await dead_letter(event, event.value, UNEXPECTED_ERROR, repr(error), "cluster",
@@ -257,8 +197,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 metrics.article_out()
                 if result.events:
                     metrics.observe_published(event.headers)
-            members.apply()
-            topology.blocks[block_key] = result.block.to_json()
+            store.apply()
             topology.published[features.article_id] = features.content_hash.encode()
 
     async def publish(result: ClusterResult) -> None:
@@ -270,6 +209,10 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
         await asyncio.gather(*deliveries)
 
     return topology
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _key_text(key: bytes | str | None) -> str | None:
