@@ -25,8 +25,8 @@ State: ``store`` is a flat key-value map scoped to one block, values are JSON:
   event is found by following it from the label the member joined;
 - ``b/<band>`` sort keys of the members with that LSH band; ``d/<day>`` of the members
   published that (UTC) day;
-- ``t/<day>`` labels with an original whose event is dated that day (undated: published that
-  day); ``p/<day>`` labels with an original published that day;
+- ``t/<day>`` labels with an original whose event is dated that day; ``u/<day>`` with an
+  undated original published that day; ``p/<day>`` with any original published that day;
 - ``v/<event id>`` version and digest of the last published record; ``meta``.
 
 A member arriving in order reads its bands' postings, the day indexes around its dates and the
@@ -185,6 +185,11 @@ def _decode(raw: bytes) -> _Decoded:
     )
 
 
+@lru_cache(maxsize=DECODED_CACHE_SIZE)
+def _decode_event(raw: bytes) -> EventState:
+    return EventState.from_json(raw)
+
+
 class _State:
     """Typed access to the store for one call: values decoded once, writes applied by ``flush``."""
 
@@ -224,7 +229,15 @@ class _State:
         return _decode(self._get("f/" + article_id, bytes))
 
     def event(self, label: str) -> EventState | None:
-        return self._get("e/" + label, EventState.from_json)
+        """An event label's state, to read only (decoded states are shared between calls)."""
+        return self._get("e/" + label, _decode_event)
+
+    def edit_event(self, label: str) -> EventState:
+        """An event label's state to change; it is written back by ``flush``."""
+        key = "e/" + label
+        if key not in self.dirty:
+            self.put(key, self.event(label).model_copy(deep=True))
+        return self.values[key]
 
     def published(self, event_id: str) -> PublishedEvent | None:
         return self._get("v/" + event_id, PublishedEvent.from_json)
@@ -314,7 +327,7 @@ def _event_day(frame: EventFrame) -> date | None:
 def _index_keys(frame: EventFrame, key: SortKey) -> list[str]:
     """The day indexes an original is listed under."""
     event_day = _event_day(frame)
-    return [f"t/{event_day.isoformat() if event_day else _day(key)}", f"p/{_day(key)}"]
+    return [f"t/{event_day.isoformat()}" if event_day else f"u/{_day(key)}", f"p/{_day(key)}"]
 
 
 def _candidate_keys(frame: EventFrame, key: SortKey) -> list[str]:
@@ -325,7 +338,7 @@ def _candidate_keys(frame: EventFrame, key: SortKey) -> list[str]:
     if event_day is None:
         return [f"p/{day.isoformat()}" for day in recent]
     around = [event_day + timedelta(days=n) for n in range(-DATE_TOLERANCE_DAYS, DATE_TOLERANCE_DAYS + 1)]
-    return [f"t/{day.isoformat()}" for day in dict.fromkeys(around + recent)]
+    return [f"t/{day.isoformat()}" for day in around] + [f"u/{day.isoformat()}" for day in recent]
 
 
 # --------------------------------------------------------------------------- the step function
@@ -373,7 +386,7 @@ class _Fold:
     def _join(self, member: BlockMember, *, is_original: bool) -> None:
         state, label, key = self.state, member.joined, tuple(member.sort_key)
         self._touch(label)
-        event = state.event(label)
+        event = state.edit_event(label)
         if is_original:
             event.originals.append(key)
             event.representatives = (event.representatives + [key])[-REPRESENTATIVES_PER_EVENT:]
@@ -384,40 +397,35 @@ class _Fold:
         else:
             event.copies.append(key)
         event.newest = max(tuple(event.newest), key)
-        state.put("e/" + label, event)
         state.put("m/" + member.id, member)
 
     def _absorb(self, survivor: str, label: str) -> None:
         state = self.state
         self._touch(label)
         self._touch(survivor)
-        absorbed, event = state.event(label), state.event(survivor)
+        absorbed, event = state.edit_event(label), state.edit_event(survivor)
         absorbed.merged_into = survivor
         event.children.append(label)
         event.representatives = sorted(event.representatives + absorbed.representatives)[-REPRESENTATIVES_PER_EVENT:]
         event.newest = max(tuple(event.newest), tuple(absorbed.newest))
-        state.put("e/" + label, absorbed)
-        state.put("e/" + survivor, event)
 
     def undo(self, member: BlockMember) -> None:
         """Take back the step of the latest member of the fold."""
         state, label, key = self.state, member.joined, tuple(member.sort_key)
         self._touch(label)
-        event = state.event(label)
+        event = state.edit_event(label)
         (event.copies if member.duplicate_of else event.originals).remove(key)
         for child in member.absorbed:
             self._touch(child)
-            absorbed = state.event(child)
+            absorbed = state.edit_event(child)
             absorbed.merged_into = None
             event.children.remove(child)
-            state.put("e/" + child, absorbed)
         if label == member.id:  # it started the label, and the later members are undone already
             for index_key in event.index_keys:
                 _remove(state, index_key, label, state.labels)
             state.delete("e/" + label)
         else:
             _refresh(state, event)
-            state.put("e/" + label, event)
         member.joined, member.absorbed, member.duplicate_of, member.duplicate_similarity = None, [], None, None
         state.put("m/" + member.id, member)
 
@@ -484,7 +492,7 @@ def _event_scores(state: _State, member: BlockMember, mine: _Decoded) -> dict[st
     pairs = [(root, other) for root in roots for _, other in reversed(state.event(root).representatives)]
     if not pairs:
         return {}
-    similarities = np.stack([state.decoded(other).vector for _, other in pairs]) @ mine.vector
+    similarities = np.array([state.decoded(other).vector for _, other in pairs]) @ mine.vector
     scores: dict[str, float] = {}
     for (label, other), similarity in zip(pairs, similarities.tolist()):
         if similarity + MAX_FRAME_BONUS >= JOIN_SCORE:
