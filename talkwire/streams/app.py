@@ -42,7 +42,10 @@ def app_options(settings: Settings) -> dict[str, Any]:
 def create_app(settings: Settings) -> faust.App:
     """A Faust app with talkwire's topics, tables and agents registered."""
     from talkwire.streams.agents import register_agents
+    from talkwire.streams.events_view import EventsView
+    from talkwire.streams.web import install_web
 
     app = faust.App(settings.app_id, **app_options(settings))
     register_agents(app, settings)
+    install_web(app, settings, EventsView(settings))
     return app
