@@ -75,7 +75,6 @@ class EventsView(Service):
     def __init__(self, settings: Settings, **kwargs) -> None:
         self.settings = settings
         self.store = EventsState()
-        self.ready = asyncio.Event()  # set once the topic's backlog (at start) has been read
         self._listeners: set[asyncio.Queue[EventChange]] = set()
         super().__init__(**kwargs)
 
@@ -115,7 +114,6 @@ class EventsView(Service):
         await consumer.start()
         try:
             partitions = await self._assign_all(consumer)
-            backlog = await consumer.end_offsets(partitions)
             while not self.should_stop:
                 batches = await consumer.getmany(timeout_ms=500)
                 for records in batches.values():
@@ -125,8 +123,6 @@ class EventsView(Service):
                 metrics.set_active_events(len(self.store.events))
                 positions = {tp: await consumer.position(tp) for tp in partitions}
                 metrics.set_consumer_lag(_lags(consumer, positions))
-                if not self.ready.is_set() and all(positions[tp] >= end for tp, end in backlog.items()):
-                    self.ready.set()
         finally:
             await consumer.stop()
 
