@@ -38,7 +38,7 @@ broker-status:
 
 # Starts what is not running yet, and stops (by pid) only what it started, even on failure.
 demo: $(VENV)/.installed-demo
-	mkdir -p $(RUN_DIR)
+	@mkdir -p $(RUN_DIR)  # '@' on the first line: ONESHELL recipes are then not echoed
 	data_dir=$$(mktemp -d)
 	started_broker=no
 	cleanup() {
