@@ -54,6 +54,7 @@ import numpy as np
 import orjson
 
 from talkwire.processors.embedding import decode_vector
+from talkwire.processors.event_rules import NO_VENUE_TYPES
 from talkwire.processors.fingerprint import copy_similarity, decode_signature
 from talkwire.processors.records import (
     ArticleFeatures,
@@ -653,10 +654,13 @@ def build_event(
             confidence[name] = round(share * mean, 3)
         return value
 
-    event_type = decide("event_type", lambda f: f.event_type if f.event_type != "other" else None) or "other"
+    # "other" is a vote like any type; a venue is only voted on by articles that found one, and an
+    # event of a type without venue (a call) has none whatever a stray article named
+    event_type = decide("event_type", lambda f: f.event_type) or "other"
     parties = decide("parties", lambda f: tuple(f.parties) or None) or ()
-    country = decide("location", lambda f: f.location.country)
-    place_votes = [v for v in votes if v.frame.location.country == country]
+    has_venue = event_type not in NO_VENUE_TYPES
+    country = decide("location", lambda f: f.location.country) if has_venue else None
+    place_votes = [v for v in votes if v.frame.location.country == country] if has_venue else []
     place = _vote(place_votes, lambda f: (f.location.place, f.location.region) if f.location.place else None)[0]
     day = decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date and f.date_precision == "day" else None)
     when = day or decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date else None)

@@ -27,6 +27,7 @@ from talkwire.processors.rule_text import (
 _CONFIDENCE_SCALE = 8.0
 _MAX_PHRASES = 8
 _MAX_PHRASE_CHARS = 240
+NO_VENUE_TYPES = frozenset({"phone_call"})  # a call joins two places; it has no venue
 
 
 def _language(language: str) -> str:

@@ -20,7 +20,7 @@ from functools import cache
 
 from spacy.tokens import Doc, Span
 
-from talkwire.processors.event_rules import classify_event_type, extract_outcomes, extract_round
+from talkwire.processors.event_rules import NO_VENUE_TYPES, classify_event_type, extract_outcomes, extract_round
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
 from talkwire.processors.rule_text import Sentence, has_cue, split_sentences, zone_weight
@@ -34,7 +34,6 @@ PARTY_SHARE_OF_BEST = 0.3
 MAX_PARTIES = 6
 MAX_PARTICIPANTS = 10
 MAX_ROLE_WORDS = 8
-NO_VENUE_TYPES = frozenset({"phone_call"})  # a call joins two places; it has no venue
 HOST_SIGNATORY_SHARE = 0.5  # a signing's or summit's host that scores this close to the best takes part
 HOST_ACTING_TYPES = frozenset({"agreement_signing", "summit"})  # the host's leader signs/meets too
 HOSTED_TYPES = HOST_ACTING_TYPES | {"negotiation_round", "ministerial_meeting"}  # meetings a host may only host
