@@ -167,3 +167,16 @@ def test_general_type_conventions(text, language, expected):
 
 def test_a_nuclear_plant_alone_is_no_incident():
     assert classify_event_type("The nuclear plant supplies a fifth of the country's power.", "en")[0] == "other"
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("Blinken et Lavrov se parlent pour la première fois depuis la guerre\n\nLe secrétaire d'État américain Antony "
+         "Blinken et le ministre russe des Affaires étrangères Sergueï Lavrov se sont parlé au téléphone vendredi.", "fr"),
+        ("U.S., Russian top diplomats speak\n\nSecretary of State Antony Blinken held a telephone call with Russian "
+         "Foreign Minister Sergei Lavrov on Friday, the first since the invasion.", "en"),
+    ],
+)
+def test_ministers_on_the_phone_hold_a_call_not_a_meeting(text, language):
+    assert classify_event_type(text, language)[0] == "phone_call"

@@ -8,6 +8,7 @@ from talkwire.processors.entities import extract_entities
 from talkwire.processors.frame import build_frame
 from talkwire.processors.gazetteer import load_gazetteer
 from talkwire.processors.nlp import load_pipeline
+from talkwire.processors.quotes import extract_quotes
 from talkwire.processors.records import EventDate
 from talkwire.settings import Limits, Settings
 
@@ -171,3 +172,39 @@ def test_mediators_of_an_exchange_are_parties():
                    "Saudi Arabia, the Ukrainian presidency said.", "en")
     assert frame.event_type == "other"
     assert {"RU", "UA", "TR", "SA"} <= set(frame.parties)
+
+
+def test_the_attacker_of_an_incident_is_a_party():
+    frame = _frame("Frappe meurtrière sur la gare de Kramatorsk\n\n"
+                   "Un missile russe a frappé vendredi la gare de Kramatorsk, où des civils attendaient un train, "
+                   "tuant au moins 50 personnes, selon les autorités ukrainiennes.", "fr")
+    assert frame.event_type == "incident"
+    assert {"RU", "UA"} <= set(frame.parties)
+
+
+def test_russian_forces_in_a_meeting_do_not_make_a_party():
+    frame = _frame("Macron and Scholz meet in Berlin\n\n"
+                   "French President Emmanuel Macron and German Chancellor Olaf Scholz met in Berlin on Monday "
+                   "as Russian forces pressed their offensive.", "en")
+    assert "RU" not in frame.parties
+
+
+def test_leaders_received_by_a_leader_meet_at_a_summit():
+    frame = _frame("Antonio Guterres reçu au Kremlin par Vladimir Poutine\n\n"
+                   "Le secrétaire général de l'ONU, Antonio Guterres, a été reçu mardi par le président russe "
+                   "Vladimir Poutine, après une journée de discussions avec Sergueï Lavrov.", "fr")
+    assert frame.event_type == "summit"
+    assert frame.parties == ["RU", "UN"]
+
+
+def test_a_speech_before_a_foreign_parliament_makes_its_state_a_party():
+    text = ("Zelensky au Capitole\n\n"
+            "Volodymyr Zelensky a prononcé mercredi un discours devant le Congrès au Capitole, à Washington. "
+            "« L'Ukraine est vivante et se bat », a déclaré Volodymyr Zelensky.")
+    doc = load_pipeline("fr", Settings().spacy_model_fr)(text)
+    gazetteer = load_gazetteer()
+    _, people = extract_entities(doc, "fr", gazetteer, Limits())
+    frame = build_frame(doc, "fr", gazetteer, people, NO_DATE, quotes=extract_quotes(text, "fr", people))
+    assert frame.event_type == "speech"
+    assert frame.location.country == "US"
+    assert frame.parties == ["UA", "US"]

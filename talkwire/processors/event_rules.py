@@ -83,10 +83,18 @@ def classify_event_type(text: str, language: str) -> tuple[EventType, float]:
     Highest weighted score wins; equal scores follow ``tie_break`` of event_types.yaml; below
     ``min_score`` the article is ``other``.
     """
+    return decide_event_type(event_type_scores(text, language))
+
+
+def decide_event_type(scores: dict[str, float]) -> tuple[EventType, float]:
+    """``classify_event_type`` on scores already computed; a mode of contact (a call) that is well
+    attested beats the meeting types that only say who met (ministers, leaders, delegations)."""
     config = load_rule_data("event_types")
-    scores = event_type_scores(text, language)
     order = config["tie_break"]
     best = min(scores, key=lambda name: (-scores[name], order.index(name)))
+    for mode, rule in config["modes"].items():
+        if best in rule["over"] and scores[mode] >= rule["min_score"] and scores[mode] >= rule["min_share"] * scores[best]:
+            best = mode
     total = sum(scores.values())
     if scores[best] < config["min_score"]:
         return "other", round(1.0 - scores[best] / config["min_score"], 3) if total else 1.0

@@ -20,7 +20,13 @@ from functools import cache
 
 from spacy.tokens import Doc, Span
 
-from talkwire.processors.event_rules import NO_VENUE_TYPES, classify_event_type, extract_outcomes, extract_round
+from talkwire.processors.event_rules import (
+    NO_VENUE_TYPES,
+    decide_event_type,
+    event_type_scores,
+    extract_outcomes,
+    extract_round,
+)
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
 from talkwire.processors.rule_text import Sentence, has_cue, split_sentences, zone_weight
@@ -38,6 +44,10 @@ HOST_SIGNATORY_SHARE = 0.5  # a signing's or summit's host that scores this clos
 HOST_ACTING_TYPES = frozenset({"agreement_signing", "summit"})  # the host's leader signs/meets too
 HOSTED_TYPES = HOST_ACTING_TYPES | {"negotiation_round", "ministerial_meeting"}  # meetings a host may only host
 ROUND_TYPES = frozenset({"negotiation_round", "ministerial_meeting"})  # "their second meeting" is no round
+MEETING_GUESSES = ROUND_TYPES  # talks between leaders are a summit whatever the text calls them
+WEAK_GUESSES = frozenset({"other", "incident"})  # ... and so is a leaders' meeting read as one of these on scant evidence
+WEAK_TYPE_SCORE = 8.0  # one strong trigger in the lead
+ATTACK_TYPES = frozenset({"incident"})  # the attacker is a party ("frappe russe")
 BACKGROUND_FACTOR = 0.3  # a mention in a sentence about another event
 WEAK_VENUE = 0.5  # a place opening the title or the dateline, without a venue preposition
 LEAD_PARAGRAPHS = 1  # title (0) and lead (1)
@@ -76,6 +86,8 @@ class _Cues:
     summit_after: tuple[str, ...]
     leader_role: re.Pattern[str]
     delegation: re.Pattern[str]
+    attacker_nouns: tuple[str, ...]
+    parliament: re.Pattern[str]
 
     def joins(self, between: str) -> bool:
         """True when the text between two mentions only joins them ("et la", ", ")."""
@@ -89,19 +101,25 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     text = doc.text
     cues = _cues(gazetteer, language)
     sentences = split_sentences(text)
-    event_type, type_confidence = classify_event_type(text, language)
+    type_scores = event_type_scores(text, language)
+    event_type, type_confidence = decide_event_type(type_scores)
     outcomes, outcome_phrases = extract_outcomes(text, language)
     actors = _actors(doc, language, gazetteer)
     participants = _participants(text, people, gazetteer, language, cues)
     first_offset = _first_offsets(people)
-    if event_type == "negotiation_round" and _leaders_meet(participants, first_offset, sentences, cues):
+    leaders_may_meet = event_type in MEETING_GUESSES or (
+        event_type in WEAK_GUESSES and type_scores.get(event_type, 0.0) < WEAK_TYPE_SCORE)
+    if leaders_may_meet and _leaders_meet(participants, first_offset, sentences, cues):
         event_type = "summit"
     round_number, round_confidence = extract_round(text, language) if event_type in ROUND_TYPES else (None, 1.0)
-    party_scores = _party_scores(text, actors, participants, first_offset, sentences, cues, gazetteer, language)
+    party_scores = _party_scores(text, actors, participants, first_offset, sentences, cues, gazetteer, language,
+                                 attack=event_type in ATTACK_TYPES)
     location, location_score = _location(doc, gazetteer, sentences, cues, event_type)
     speaker_party = _main_speaker_party(quotes)
     if event_type == "speech" and speaker_party:
-        parties = [speaker_party]  # a speech is one speaker's act
+        parties = [speaker_party]  # a speech is one speaker's act, and its audience's when a foreign parliament hears it
+        if location.country and location.country != speaker_party and cues.parliament.search(fold(text)):
+            parties = sorted({speaker_party, location.country})
     else:
         hosts = _summit_hosts(text, actors, cues) if event_type == "summit" else set()
         parties = _choose_parties(party_scores, event_type, location.country, hosts)
@@ -141,7 +159,8 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
                  frozenset(folded("role_breakers")),
                  re.compile(rf"(?:{'|'.join(map(re.escape, folded('role_nouns')))})(?:e|s|es)?(?:\s|$)"),
                  folded("summit_host_before"), folded("summit_host_after"),
-                 _word_pattern(folded("leader_roles")), _word_pattern(folded("delegation_words")))
+                 _word_pattern(folded("leader_roles")), _word_pattern(folded("delegation_words")),
+                 folded("attacker_nouns"), _word_pattern(folded("parliaments")))
 
 
 def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -189,13 +208,14 @@ def _ends_with(context: str, words: tuple[str, ...]) -> bool:
     return any(c == w or c.endswith(" " + w) for c in (context, bare) for w in words)
 
 
-def _actor_score(text: str, actor: _Actor, cues: _Cues) -> float:
+def _actor_score(text: str, actor: _Actor, cues: _Cues, attack: bool = False) -> float:
     before = _before(text, actor.start)
     after = fold(text[actor.end:actor.end + 40])
     if actor.how == "demonym":
         near = before.split(" ")[-3:] + after.split(" ")[:3]
         joined_near = " " + " ".join(near) + " "
-        return STRONG_PARTY if any(f" {noun} " in joined_near for noun in cues.actor_nouns) else WEAK_PARTY
+        nouns = cues.actor_nouns + cues.attacker_nouns if attack else cues.actor_nouns
+        return STRONG_PARTY if any(f" {noun} " in joined_near for noun in nouns) else WEAK_PARTY
     if actor.how == "venue_apposition" or _ends_with(before, cues.non_party) or _ends_with(before, cues.venue):
         return 0.0
     possessive = _POSSESSIVE.match(text[actor.end:actor.end + 40])
@@ -233,8 +253,9 @@ def _leaders_meet(participants: list[tuple[Participant, bool]], first_offset: di
 
 def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Participant, bool]],
                   first_offset: dict[str, int], sentences: list[Sentence], cues: _Cues, gazetteer: Gazetteer,
-                  language: str) -> dict[str, float]:
-    """Evidence per code; a known figure named in the title or lead acts as surely as one given a role."""
+                  language: str, *, attack: bool = False) -> dict[str, float]:
+    """Evidence per code; a known figure named in the title or lead acts as surely as one given a role;
+    in an attack, the side whose weapons or forces strike acts too ("missile russe")."""
     scores: dict[str, float] = {}
 
     def weight(offset: int) -> float:
@@ -246,7 +267,7 @@ def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Part
 
     previous: tuple[_Actor, float] | None = None
     for actor in sorted(actors, key=lambda a: a.start):
-        score = _actor_score(text, actor, cues)
+        score = _actor_score(text, actor, cues, attack)
         if previous and actor.how != "demonym" and cues.joins(text[previous[0].end:actor.start]):
             score = previous[1]  # "vers la Pologne et la Moldavie": a conjunct shares its head's standing
         scores[actor.code] = scores.get(actor.code, 0.0) + score * weight(actor.start)
