@@ -75,19 +75,30 @@ class EventsView(Service):
     def __init__(self, settings: Settings, **kwargs) -> None:
         self.settings = settings
         self.store = EventsState()
-        self._listeners: set[asyncio.Queue[EventChange]] = set()
+        self._listeners: set[asyncio.Queue[EventChange | None]] = set()
         super().__init__(**kwargs)
 
-    def listen(self) -> asyncio.Queue[EventChange]:
-        queue: asyncio.Queue[EventChange] = asyncio.Queue(LISTENER_QUEUE_SIZE)
+    def listen(self) -> asyncio.Queue[EventChange | None]:
+        """A queue of changes; ``None`` in it means the view stops (the listener should end)."""
+        queue: asyncio.Queue[EventChange | None] = asyncio.Queue(LISTENER_QUEUE_SIZE)
         self._listeners.add(queue)
         return queue
 
-    def listening(self, queue: asyncio.Queue[EventChange]) -> bool:
+    def listening(self, queue: asyncio.Queue[EventChange | None]) -> bool:
         return queue in self._listeners
 
-    def unlisten(self, queue: asyncio.Queue[EventChange]) -> None:
+    def unlisten(self, queue: asyncio.Queue[EventChange | None]) -> None:
         self._listeners.discard(queue)
+
+    def close_listeners(self) -> None:
+        """Tell every listener to end: open event streams would hold the web server's shutdown."""
+        for queue in self._listeners:
+            if not queue.full():
+                queue.put_nowait(None)
+        self._listeners.clear()
+
+    async def on_stop(self) -> None:
+        self.close_listeners()
 
     def _notify(self, change: EventChange) -> None:
         for queue in list(self._listeners):

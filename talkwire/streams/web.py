@@ -55,6 +55,11 @@ def install_web(app: faust.App, settings: Settings, view: EventsView) -> None:
     app.service(view)
     metrics.install_lag_sampler(app)
 
+    async def end_event_streams(_: aiohttp_web.Application) -> None:
+        view.close_listeners()  # before aiohttp waits for open requests to finish
+
+    app.web.web_app.on_shutdown.append(end_event_streams)
+
     def json_response(page: View, data: Any, status: int = 200) -> Response:
         return typed_response(page, orjson.dumps(data), "application/json", status)
 
@@ -102,6 +107,8 @@ def install_web(app: faust.App, settings: Settings, view: EventsView) -> None:
                     except TimeoutError:
                         await response.write(b": heartbeat\n\n")
                         continue
+                    if change is None:  # the worker stops; the browser reconnects to another one
+                        break
                     await response.write(sse_message("change", change_json(change)))
             except ConnectionResetError:
                 pass  # the client went away
