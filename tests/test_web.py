@@ -17,7 +17,7 @@ from kafka_helpers import produce
 
 from talkwire.processors.records import ArticleRef, CanonicalEvent, Location
 from talkwire.settings import Settings
-from talkwire.streams.events_view import EventsState
+from talkwire.streams.events_view import EventsState, EventsView
 from talkwire.streams.web import change_json, sse_message
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -114,6 +114,18 @@ def test_newest_update_first_and_filters() -> None:
     assert [live.event.event_id for live in state.newest_first(event_type="phone_call")] == ["new", "mid"]
     assert [live.event.event_id for live in state.newest_first(party="fr")] == ["old", "new"]
     assert state.newest_first(event_type="summit", party="RU") == []
+
+
+def test_closing_the_view_ends_every_listener() -> None:
+    async def scenario() -> None:
+        view = EventsView(Settings())
+        first, second = view.listen(), view.listen()
+        view.unlisten(second)
+        view.close_listeners()
+        assert await asyncio.wait_for(first.get(), 1) is None
+        assert not view.listening(first) and second.empty()
+
+    asyncio.run(scenario())
 
 
 def test_sse_messages_are_named_json_lines() -> None:
