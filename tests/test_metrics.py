@@ -27,8 +27,8 @@ def test_counters_and_histograms_record_what_the_agents_report() -> None:
     assert value("talkwire_dead_letters_total", reason="invalid_json") == before_dead + 1
 
     before = value("talkwire_extraction_seconds_count")
-    metrics.observe_extraction(0.2)
-    assert value("talkwire_extraction_seconds_count") == before + 1
+    metrics.observe_extraction(0.2, 3)  # a batch of three articles
+    assert value("talkwire_extraction_seconds_count") == before + 3
     assert value("talkwire_extraction_seconds_bucket", le="0.25") >= 1
 
 

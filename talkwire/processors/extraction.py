@@ -6,7 +6,6 @@ article, so one bad article becomes an ``InputError("extraction_failed", ...)`` 
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 
 from spacy.tokens import Doc
@@ -59,21 +58,17 @@ class Extractor:
 
     def _enrich_language(self, language: str, articles: list[Article], languages: list[LanguageResult]
                          ) -> list[EnrichedArticle | InputError]:
-        started = time.perf_counter()
         docs = self._docs(language, articles)
-        nlp_ms = (time.perf_counter() - started) * 1000 / max(1, len(articles))
         outcomes: list[EnrichedArticle | InputError] = []
         for article, result, doc in zip(articles, languages, docs):
             if isinstance(doc, InputError):
                 outcomes.append(doc)
                 continue
-            article_started = time.perf_counter()
             try:
                 enriched = self._enrich_doc(article, result, doc)
             except Exception as exc:  # noqa: BLE001 - any failure is this article's dead letter
                 outcomes.append(_failure(article, exc))
                 continue
-            enriched.extraction_ms = round(nlp_ms + (time.perf_counter() - article_started) * 1000, 3)
             outcomes.append(enriched)
         return outcomes
 

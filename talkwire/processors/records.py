@@ -156,7 +156,6 @@ class EnrichedArticle(Record):
     duplicate_of: str | None = Field(default=None, description="id of the earlier article this one is a wire copy of")
     duplicate_similarity: float | None = None
     event_id: str | None = Field(default=None, description="canonical event the article was placed in when processed")
-    extraction_ms: float = 0.0
 
 
 # --------------------------------------------------------------------------- events

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -159,16 +160,17 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 accepted.append((event, article))
             if not accepted:
                 continue
+            started = time.perf_counter()
             try:
                 results = await enrich_off_loop(executor, settings, [article for _, article in accepted])
             except Exception as error:  # noqa: BLE001 - the batch is dead-lettered, the stream goes on
                 log.exception("extraction failed for a batch of %d", len(accepted))
                 results = [("extraction_failed", repr(error))] * len(accepted)
+            metrics.observe_extraction((time.perf_counter() - started) / len(accepted), len(accepted))
             for (event, article), result in zip(accepted, results):
                 if isinstance(result, tuple):
                     await dead_letter(event, event.value, result[0], result[1], "extract", article.id)
                 else:
-                    metrics.observe_extraction(result.enriched.extraction_ms / 1000)
                     await topology.by_block.send(key=blocking_key(result).encode(), value=result.to_json(),
                                                  headers=event.headers)
 

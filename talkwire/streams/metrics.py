@@ -47,8 +47,10 @@ def dead_letter(reason: str) -> None:
     DEAD_LETTERS.labels(reason=reason).inc()
 
 
-def observe_extraction(seconds: float) -> None:
-    EXTRACTION_TIME.observe(seconds)
+def observe_extraction(seconds_per_article: float, articles: int) -> None:
+    """One observation per article of a batch, each the batch's mean (NLP runs batched)."""
+    for _ in range(articles):
+        EXTRACTION_TIME.observe(seconds_per_article)
 
 
 def produced_at_headers(timestamp_s: float | None) -> dict[str, bytes]:
