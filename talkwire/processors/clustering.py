@@ -217,10 +217,10 @@ class _State:
             value = self.values[key]
             if value is None:
                 self.store.pop(key, None)
-            elif isinstance(value, Record):
-                self.store[key] = value.to_json()
-            else:
-                self.store[key] = value if isinstance(value, bytes) else orjson.dumps(value)
+                continue
+            encoded = value.to_json() if isinstance(value, Record) else value if isinstance(value, bytes) else orjson.dumps(value)
+            # orjson's output keeps its (>= 4 KiB) write buffer; an exact copy is what a dict store should hold
+            self.store[key] = bytes(memoryview(encoded))
         self.dirty.clear()
 
     def member(self, article_id: str) -> BlockMember | None:
