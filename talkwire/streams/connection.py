@@ -29,6 +29,11 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
     )
 
 
+def sasl_mechanism(settings: Settings) -> str:
+    """PLAIN unless set; upper case, as Faust and aiokafka only accept it so (scram-sha-256 is common in env files)."""
+    return (settings.sasl_mechanism or "PLAIN").upper()
+
+
 def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
     protocol = settings.security_protocol.upper()
     context = ssl_context(settings)
@@ -36,7 +41,7 @@ def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | Non
         return faust.SASLCredentials(
             username=settings.sasl_username,
             password=settings.sasl_password,
-            mechanism=settings.sasl_mechanism or "PLAIN",
+            mechanism=sasl_mechanism(settings),
             ssl_context=context,
         )
     if context is not None:
@@ -55,7 +60,7 @@ def client_options(settings: Settings) -> dict[str, Any]:
     if context is not None:
         options["ssl_context"] = context
     if protocol in SASL_PROTOCOLS:
-        options["sasl_mechanism"] = settings.sasl_mechanism or "PLAIN"
+        options["sasl_mechanism"] = sasl_mechanism(settings)
         options["sasl_plain_username"] = settings.sasl_username
         options["sasl_plain_password"] = settings.sasl_password
     return options
