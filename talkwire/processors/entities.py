@@ -97,7 +97,7 @@ def _without_honorific(ent: Span, honorifics: set[str]) -> _NameSpan | None:
     if not tokens:
         return None
     start, end = tokens[0].idx, ent.end_char
-    return _NameSpan(start, end, ent.doc.text[start:end])
+    return _NameSpan(start, end, ent.text[start - ent.start_char:])  # Doc.text rebuilds the whole text
 
 
 def _surname(name: str) -> str:

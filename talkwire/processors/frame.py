@@ -98,13 +98,13 @@ class _Cues:
 def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[PersonSpan],
                 event_date: EventDate, *, quotes: list[Quote] = ()) -> EventFrame:
     """The event frame of the article whose text ``doc`` was built from."""
-    text = doc.text
+    text = doc.text  # spaCy joins the tokens on every access: read once, pass on
     cues = _cues(gazetteer, language)
     sentences = split_sentences(text)
     type_scores = event_type_scores(text, language)
     event_type, type_confidence = decide_event_type(type_scores)
     outcomes, outcome_phrases = extract_outcomes(text, language)
-    actors = _actors(doc, language, gazetteer)
+    actors = _actors(doc, text, language, gazetteer)
     participants = _participants(text, people, gazetteer, language, cues)
     first_offset = _first_offsets(people)
     leaders_may_meet = event_type in MEETING_GUESSES or (
@@ -114,7 +114,7 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     round_number, round_confidence = extract_round(text, language) if event_type in ROUND_TYPES else (None, 1.0)
     party_scores = _party_scores(text, actors, participants, first_offset, sentences, cues, gazetteer, language,
                                  attack=event_type in ATTACK_TYPES)
-    location, location_score = _location(doc, gazetteer, sentences, cues, event_type)
+    location, location_score = _location(doc, text, gazetteer, sentences, cues, event_type)
     speaker_party = _main_speaker_party(quotes)
     if event_type == "speech" and speaker_party:
         parties = [speaker_party]  # a speech is one speaker's act, and its audience's when a foreign parliament hears it
@@ -171,7 +171,7 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 # --------------------------------------------------------------------------- parties
 
 
-def _actors(doc: Doc, language: str, gazetteer: Gazetteer) -> list[_Actor]:
+def _actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer) -> list[_Actor]:
     actors: list[_Actor] = []
     in_entity: set[int] = set()  # tokens of gazetteer names, whose demonym-like words are not demonyms
     place_end = -1
@@ -183,7 +183,7 @@ def _actors(doc: Doc, language: str, gazetteer: Gazetteer) -> list[_Actor]:
             place_end = ent.end_char if entry is None and ent.label_ == "LOC" else -1
             continue
         if entry.kind in ("country", "organisation"):
-            after_place = doc.text[place_end:ent.start_char].strip(" ,") in ("", "en", "in") and place_end >= 0
+            after_place = text[place_end:ent.start_char].strip(" ,") in ("", "en", "in") and place_end >= 0
             how = "venue_apposition" if after_place else "name"
             actors.append(_Actor(ent.start_char, ent.end_char, entry.canonical, how))
         elif entry.kind == "place" and entry.seat_of:
@@ -324,16 +324,16 @@ def _choose_parties(scores: dict[str, float], event_type: str, host: str | None,
 # --------------------------------------------------------------------------- location
 
 
-def _location(doc: Doc, gazetteer: Gazetteer, sentences: list[Sentence], cues: _Cues, event_type: str
+def _location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sentence], cues: _Cues, event_type: str
               ) -> tuple[Location, float]:
     """The best-scored venue; a country is refined to the best venue named inside it."""
     if event_type in NO_VENUE_TYPES:
         return Location(), 1.0
     candidates: list[tuple[float, GazetteerEntry]] = []
     ents = doc.ents  # computed per access by spaCy: read once
-    mentions = [(ent.start_char, entry, _venue_weight(doc.text, ent, cues, entry, sentences))
+    mentions = [(ent.start_char, entry, _venue_weight(text, ent, cues, entry, sentences))
                 for ent in ents if (entry := _place_or_country(ents, ent, gazetteer))]
-    mentions += _dateline(doc.text, sentences, gazetteer)
+    mentions += _dateline(text, sentences, gazetteer)
     for start, entry, venue_weight in mentions:
         if not venue_weight:
             continue
