@@ -3,7 +3,7 @@ import itertools
 import pytest
 
 from talkwire.processors.clustering import blocking_key, cluster_article, label_article
-from talkwire.processors.features import synthetic_features
+from talkwire.processors.features import synthetic_features, synthetic_history
 from talkwire.processors.records import EventFrame, Location
 from talkwire.settings import Limits
 
@@ -195,3 +195,28 @@ def test_blocking_key_is_shared_by_reports_with_different_party_sets():
     assert blocking_key(article("k1", 3, "t", frame=frame(3, 2, parties=("RU", "UA")))) == blocking_key(
         article("k2", 3, "t", frame=frame(3, 2, parties=("BY", "RU", "UA")))
     )
+
+
+class CountingStore(dict):
+    reads = 0
+
+    def get(self, key, default=None):
+        self.reads += 1
+        return super().get(key, default)
+
+
+def reads_per_article(history, limits):
+    store = CountingStore()
+    for item in synthetic_history(history, articles_per_day=40, articles_per_event=5):
+        cluster_article(store, item, limits)
+    store.reads = 0
+    probe = list(synthetic_history(40, articles_per_day=40, articles_per_event=5, first_index=history))
+    for item in probe:
+        cluster_article(store, item, limits)
+    return store.reads / len(probe)
+
+
+def test_reads_per_article_do_not_grow_with_the_state():
+    limits = Limits(active_window_days=1000, max_block_members=100_000)
+    small, large = reads_per_article(120, limits), reads_per_article(1200, limits)
+    assert large <= small * 1.05, (small, large)
