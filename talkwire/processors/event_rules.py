@@ -66,8 +66,9 @@ def event_type_scores(text: str, language: str) -> dict[str, float]:
     config = load_rule_data("event_types")
     language = _language(language)
     scores = {name: 0.0 for name in _type_triggers(language)}
+    present = _present_in(text, _type_triggers(language))
     for sentence in split_sentences(text):
-        for name, triggers in _type_triggers(language).items():
+        for name, triggers in present.items():
             for pattern, weight in triggers:
                 matches = list(pattern.finditer(sentence.text))[: config["max_hits_per_sentence"]]
                 for match in matches:
@@ -75,6 +76,13 @@ def event_type_scores(text: str, language: str) -> dict[str, float]:
                     factor = config["background_factor"] if background else 1.0
                     scores[name] += weight * factor * zone_weight(sentence.paragraph)
     return scores
+
+
+def _present_in(text: str, triggers: dict[str, list[tuple[re.Pattern[str], float]]]
+                ) -> dict[str, list[tuple[re.Pattern[str], float]]]:
+    """The triggers found anywhere in ``text``: one search of the text instead of one per sentence
+    rules out most of them (a sentence is a slice of the text, and the patterns have no anchors)."""
+    return {name: [(p, w) for p, w in pairs if p.search(text)] for name, pairs in triggers.items()}
 
 
 def classify_event_type(text: str, language: str) -> tuple[EventType, float]:
@@ -213,11 +221,11 @@ def extract_outcomes(text: str, language: str) -> tuple[list[str], list[str]]:
     language = _language(language)
     labels: set[str] = set()
     phrases: list[str] = []
+    present = [(rule, p) for rule in _outcome_rules(language) for p in rule.patterns if p.search(text)]
     for sentence in split_sentences(text):
         found = {
             rule.label
-            for rule in _outcome_rules(language)
-            for pattern in rule.patterns
+            for rule, pattern in present
             for match in pattern.finditer(sentence.text)
             if _holds(rule, sentence, match, language)
         }

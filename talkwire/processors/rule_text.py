@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -87,6 +87,11 @@ def _is_abbreviation(text: str, end: int) -> bool:
 
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences with offsets in ``text`` and paragraph index; quoted spans are never cut."""
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=8)  # every rule of the extractor splits the same article text
+def _sentences(text: str) -> tuple[Sentence, ...]:
     sentences: list[Sentence] = []
     for index, (offset, paragraph) in enumerate(paragraphs(text)):
         quoted = quote_spans(paragraph)
@@ -99,7 +104,7 @@ def split_sentences(text: str) -> list[Sentence]:
             _append(sentences, text, offset + begin, offset + cut, index)
             begin = cut
         _append(sentences, text, offset + begin, offset + len(paragraph), index)
-    return sentences
+    return tuple(sentences)
 
 
 def _append(sentences: list[Sentence], text: str, start: int, end: int, paragraph: int) -> None:
