@@ -1,0 +1,63 @@
+"""State recovery: the worker's local state directory is lost between two runs; its tables come back
+from their changelogs and the stream ends with the same events as an uninterrupted run.
+
+After the restart the test resends articles of the first run (a producer retry: no new output may
+appear) and one of their ids with other content (still caught as a conflicting duplicate): both
+only work if the restored tables hold the first run's state.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+
+import orjson
+import pytest
+from kafka_helpers import produce
+from test_crash_recovery import (
+    assert_effectively_once,
+    collect_outcome,
+    enriched_ids,
+    expected_events,
+    fault_settings,
+    seconds_until_progress,
+    synthetic_articles,
+)
+
+from talkwire.settings import Settings
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+RESENT = 20
+
+
+def test_lost_state_directory_is_restored_from_changelogs(stream_settings: Settings, start_worker) -> None:
+    settings = fault_settings(stream_settings)
+    articles = synthetic_articles()
+    ids = {key for key, _ in articles}
+    first, second = articles[::2], articles[1::2]  # both halves span the whole period
+    expected = expected_events(settings)
+
+    worker = start_worker(settings)
+    produce(settings, settings.topic_raw, first)
+    enriched_ids(settings, len(first), timeout_s=240)
+    worker.stop()
+    assert not worker.alive()
+    shutil.rmtree(settings.data_dir)
+
+    conflict_id = first[0][0]
+    conflicting = orjson.dumps({**orjson.loads(first[0][1]), "body": "Une tout autre histoire : les résultats "
+                                "du championnat de France de football ce week-end, avec beaucoup de buts."})
+    restarted_at = time.monotonic()
+    restarted = start_worker(settings)
+    produce(settings, settings.topic_raw, [*first[:RESENT], (conflict_id, conflicting), *second])
+    recovery_s = seconds_until_progress(settings, restarted_at, len(first))
+    outcome = collect_outcome(settings, ids)
+    assert restarted.alive(), restarted.log_tail()
+
+    figures = assert_effectively_once(outcome, ids, expected, dead_letter_reasons=("duplicate_id_conflict",))
+    assert orjson.loads(outcome.dead_letters[0].value)["article_id"] == conflict_id
+    per_id = Counter(r.key for r in outcome.enriched)
+    assert [key for key, _ in first[:RESENT] if per_id[key] != 1] == []  # the resends were redeliveries
+    print(f"state dir deleted after {len(first)} articles; new output {recovery_s:.1f} s after the restart; {figures}")
