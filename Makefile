@@ -72,5 +72,10 @@ test: $(VENV)/.installed-test
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi
 	exit $$status
 
+# Throughput, latency, state and scaling ratios on a local broker of its own (issue 8); BENCH_ARGS e.g. --state-articles 100000.
+.PHONY: bench
+bench: $(VENV)/.installed-demo
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean: broker-down
 	rm -rf $(RUN_DIR) .talkwire-data .pytest_cache .hypothesis build

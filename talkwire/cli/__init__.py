@@ -13,7 +13,7 @@ import logging
 import sys
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-COMMAND_MODULES = ("talkwire.cli.kafka", "talkwire.cli.offline", "talkwire.cli.schemas")
+COMMAND_MODULES = ("talkwire.cli.kafka", "talkwire.cli.offline", "talkwire.cli.schemas", "talkwire.cli.bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
