@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+import time
 from pathlib import Path
 
 import orjson
 
-from talkwire.processors.evaluation import evaluate, load_corpus
+from talkwire.processors.evaluation import Corpus, evaluate, load_corpus
 from talkwire.processors.pipeline import OfflinePipeline, read_messages
 from talkwire.processors.records import CanonicalEvent, ReplayResult
 from talkwire.settings import Settings
@@ -25,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluation = subparsers.add_parser("eval", help="score a replay of a labelled corpus folder")
     evaluation.add_argument("path", metavar="DIR", help="folder with articles.jsonl, gold.jsonl, events.json")
     evaluation.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluation.add_argument("--via-kafka", action="store_true",
+                            help="send the articles to the running pipeline (TALKWIRE_* settings) and score its output")
+    evaluation.add_argument("--timeout", type=float, default=600.0, metavar="S",
+                            help="with --via-kafka: give up when articles are still missing after S seconds")
     evaluation.set_defaults(func=run_eval)
 
 
@@ -43,7 +49,11 @@ def run_replay(args: argparse.Namespace) -> int:
 def run_eval(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.path)
     messages = list(read_messages(corpus.articles_path))
-    result = OfflinePipeline(Settings.from_env()).run(messages)
+    settings = Settings.from_env()
+    if args.via_kafka:
+        result = asyncio.run(_replay_via_kafka(settings, corpus, args.timeout))
+    else:
+        result = OfflinePipeline(settings).run(messages)
     metrics = evaluate(result, corpus, articles=len(messages))
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(metrics) + b"\n")
@@ -59,6 +69,20 @@ def run_eval(args: argparse.Namespace) -> int:
             table.add_row(name, str(value))
         Console().print(table)
     return 0
+
+
+async def _replay_via_kafka(settings: Settings, corpus: Corpus, timeout_s: float) -> ReplayResult:
+    """The corpus through the running pipeline: produced to its raw topic, its outputs read back."""
+    from talkwire.cli.kafka import produce, read_input
+    from talkwire.streams.roundtrip import collect_replay, expected_article_ids
+
+    messages = read_input(str(corpus.articles_path))  # keyed by article id, as `talkwire produce` sends them
+    started = time.monotonic()
+    _, failed = await produce(settings, settings.topic_raw, messages)
+    if failed:
+        raise RuntimeError(f"{failed} of {len(messages)} articles could not be sent to {settings.topic_raw}")
+    ids = expected_article_ids(messages, settings.limits)
+    return await collect_replay(settings, ids, started=started, timeout_s=timeout_s)
 
 
 def _print_events(result: ReplayResult) -> None:
