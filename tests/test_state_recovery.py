@@ -41,7 +41,7 @@ def test_lost_state_directory_is_restored_from_changelogs(stream_settings: Setti
 
     worker = start_worker(settings)
     produce(settings, settings.topic_raw, first)
-    enriched_ids(settings, len(first), timeout_s=240)
+    assert len(enriched_ids(settings, len(first), timeout_s=240)) == len(first)
     worker.stop()
     assert not worker.alive()
     shutil.rmtree(settings.data_dir)
