@@ -208,3 +208,11 @@ def test_a_speech_before_a_foreign_parliament_makes_its_state_a_party():
     assert frame.event_type == "speech"
     assert frame.location.country == "US"
     assert frame.parties == ["UA", "US"]
+
+
+def test_a_nationality_is_never_a_venue():
+    frame = _frame(
+        "Présidentielle : Emmanuel Macron officialise sa candidature dans une « Lettre aux Français » "
+        "publiée jeudi dans la presse régionale.", "fr")
+    assert frame.location.place != "Français"
+    assert frame.location.country is None

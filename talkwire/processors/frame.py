@@ -360,8 +360,9 @@ def _sentence_at(sentences: list[Sentence], offset: int) -> Sentence | None:
 
 def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer) -> GazetteerEntry | None:
     entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
-    if entry is None and ent.label_ == "LOC" and ent.text[:1].isupper():
-        name = ent.text.strip()  # NER spans may swallow a paragraph break
+    name = ent.text.strip()  # NER spans may swallow a paragraph break
+    # A nationality taken for a place ("Lettre aux Français") is no venue.
+    if entry is None and ent.label_ == "LOC" and name[:1].isupper() and not gazetteer.is_demonym(name):
         return GazetteerEntry("place", name, name, _country_after(ents, ent.end_char, gazetteer))
     return entry if entry and entry.kind in ("place", "country") else None
 

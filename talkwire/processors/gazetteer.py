@@ -70,6 +70,11 @@ class Gazetteer:
         """The state/organisation code an adjective such as 'ukrainienne' or 'Russian' refers to."""
         return self.demonyms.get(language, {}).get(fold(word))
 
+    def is_demonym(self, word: str) -> bool:
+        """Whether a word names a nationality in any supported language ('Français', 'Russians')."""
+        folded = fold(word)
+        return any(folded in by_word for by_word in self.demonyms.values())
+
     def words(self, name: str, language: str) -> list[str]:
         """A lexicon word list (``lexicon.yaml``) for one language."""
         return list(self.lexicon.get(name, {}).get(language, []))
