@@ -81,8 +81,6 @@ def test_event_records_list_at_most_the_configured_articles() -> None:
     assert max(refs for refs, _ in records) == MAX_REFS
 
 
-@pytest.mark.xfail(strict=True, reason="clustering.build_event: provenance lists every supporting article id, "
-                                       "uncapped by max_articles_per_event (H-CLUSTER)")
 def test_event_record_size_stops_growing_at_the_article_cap() -> None:
     records = live_event_records(MAX_REFS * 3, Limits(max_articles_per_event=MAX_REFS))
     at_cap = max(size for refs, size in records if refs == MAX_REFS - 1)

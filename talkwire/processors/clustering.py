@@ -649,8 +649,9 @@ def build_event(
     def decide(name: str, value_of) -> object:
         value, supporters, share = _vote(votes, value_of)
         if supporters:
-            provenance[name] = supporters
-            mean = sum(v.frame.confidence.get(name, 0.5) for v in votes if v.article_id in supporters) / len(supporters)
+            provenance[name] = supporters[: limits.max_articles_per_event]
+            backing = set(supporters)
+            mean = sum(v.frame.confidence.get(name, 0.5) for v in votes if v.article_id in backing) / len(supporters)
             confidence[name] = round(share * mean, 3)
         return value
 
@@ -667,7 +668,8 @@ def build_event(
     round_number = decide("round", lambda f: f.round)
     outcomes = _outcomes(votes)
     if outcomes:
-        provenance["outcomes"] = [v.article_id for v in votes if set(v.frame.outcomes) & set(outcomes)]
+        backing = [v.article_id for v in votes if set(v.frame.outcomes) & set(outcomes)]
+        provenance["outcomes"] = backing[: limits.max_articles_per_event]
     originals = [item for m, item in zip(roster, items) if not m.duplicate_of] or items
     refs = [
         ArticleRef(

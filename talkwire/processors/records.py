@@ -196,6 +196,7 @@ class CanonicalEvent(Record):
     last_updated: str | None = Field(default=None, description="published_at of the latest report")
     sources: int = Field(default=0, description="number of distinct outlets")
     articles: list[ArticleRef] = Field(default_factory=list)
+    # each list is capped like ``articles`` (Limits.max_articles_per_event): the earliest supporters in replay order
     provenance: dict[str, list[str]] = Field(default_factory=dict, description="per field, the ids of the articles its value came from")
     confidence: dict[str, float] = Field(default_factory=dict)
 
