@@ -23,8 +23,8 @@ State: ``store`` is a flat key-value map scoped to one block, values are JSON:
 - ``e/<label>`` the members that joined the label, the labels it absorbed, its most recent
   originals (the representatives scored against); ``merged_into`` once absorbed, so a member's
   event is found by following it from the label the member joined;
-- ``b/<band>`` sort keys of the members with that LSH band; ``d/<day>`` of the members
-  published that (UTC) day;
+- ``b/<band>`` sort keys of the members with that LSH band; ``d/<day>T<hour>`` of the members
+  published that (UTC) hour (hour buckets: a day's list would be rewritten whole by every member);
 - ``t/<day>`` labels with an original whose event is dated that day; ``u/<day>`` with an
   undated original published that day; ``p/<day>`` with any original published that day;
 - ``v/<event id>`` version and digest of the last published record; ``meta``.
@@ -34,8 +34,8 @@ representatives of the events listed there: an event can only score when one of 
 representatives is dated within ``DATE_TOLERANCE_DAYS`` or undated (``pair_score``), and undated
 representatives and articles are compared with events reported in the last ``RECENT_DAYS``.
 It writes a constant number of keys. A member arriving out of order undoes the steps of the
-later members (from the day buckets, so bounded by the window), takes its step and redoes
-theirs: the result depends only on the set of members. Eviction drops the day buckets older
+later members (from the hour buckets, so bounded by the window), takes its step and redoes
+theirs: the result depends only on the set of members. Eviction drops the hour buckets of the days older
 than ``active_window_days`` behind the newest member; an event goes whole once its newest
 member is that old (members of a live event stay until it goes); past ``max_block_members``
 the events of the oldest members go.
@@ -157,6 +157,20 @@ def _cutoff_day(meta: BlockMeta, limits: Limits) -> str:
 def _day(sort_key: SortKey) -> str:
     """The UTC publication day of a sort key (its instant is UTC ISO)."""
     return sort_key[0][:10]
+
+
+def _hour_key(sort_key: SortKey) -> str:
+    """The hour bucket of a sort key: ``d/YYYY-MM-DDTHH``."""
+    return "d/" + sort_key[0][:13]
+
+
+def _hour_keys(day: str) -> list[str]:
+    return [f"d/{day}T{hour:02d}" for hour in range(24)]
+
+
+def _day_members(state: _State, day: str) -> list[SortKey]:
+    """Sort keys of a day's bucketed members, in replay order."""
+    return [item for key in _hour_keys(day) for item in state.sort_keys(key)]
 
 
 # --------------------------------------------------------------------------- the store
@@ -300,7 +314,7 @@ def _add_member(state: _State, features: ArticleFeatures) -> BlockMember:
     state.put("f/" + features.article_id, _slim(features).to_json())
     for band in features.bands:
         _insert(state, "b/" + band, key, state.sort_keys)
-    _insert(state, "d/" + _day(key), key, state.sort_keys)
+    _insert(state, _hour_key(key), key, state.sort_keys)
     meta = state.meta()
     meta.members += 1
     meta.newest = max(meta.newest or key, key)
@@ -311,11 +325,11 @@ def _add_member(state: _State, features: ArticleFeatures) -> BlockMember:
 
 
 def _members_after(state: _State, key: SortKey) -> list[BlockMember]:
-    """Members later in replay order than ``key``, in replay order (from the day buckets)."""
+    """Members later in replay order than ``key``, in replay order (from the hour buckets)."""
     meta = state.meta()
     if meta.newest is None or tuple(meta.newest) < key:
         return []
-    later = [item for day in meta.days if day >= _day(key) for item in state.sort_keys("d/" + day) if item > key]
+    later = [item for day in meta.days if day >= _day(key) for item in _day_members(state, day) if item > key]
     return [state.member(article_id) for _, article_id in later]
 
 
@@ -539,21 +553,23 @@ def _jaccard(first: Iterable[str], second: Iterable[str]) -> float:
 
 
 def _evict(state: _State, limits: Limits) -> None:
-    """Drop day buckets behind the window (and the events that ended there), then events past the cap."""
+    """Drop the buckets of days behind the window (and the events that ended there), then events past the cap."""
     meta = state.meta()
     cutoff = _cutoff_day(meta, limits)
     while meta.days and meta.days[0] < cutoff:
         day = meta.days[0]
-        for _, article_id in list(state.sort_keys("d/" + day)):
+        for _, article_id in _day_members(state, day):
             member = state.member(article_id)
             label = state.label_of(member) if member else None
             if label and _day(tuple(state.event(label).newest)) < cutoff:
                 _drop_event(state, label)
-        state.delete("d/" + day)
+        for key in _hour_keys(day):
+            if state.sort_keys(key):
+                state.delete(key)
         if meta.days and meta.days[0] == day:
             meta.days.pop(0)
     while meta.members > limits.max_block_members and meta.days:
-        _, article_id = state.sort_keys("d/" + meta.days[0])[0]
+        _, article_id = _day_members(state, meta.days[0])[0]
         _drop_event(state, state.label_of(state.member(article_id)))
     state.put("meta", meta)
 
@@ -574,7 +590,7 @@ def _drop_member(state: _State, key: SortKey) -> None:
     article_id, meta = key[1], state.meta()
     for band in state.decoded(article_id).features.bands:
         _remove(state, "b/" + band, key, state.sort_keys)
-    if _remove(state, "d/" + _day(key), key, state.sort_keys):
+    if _remove(state, _hour_key(key), key, state.sort_keys) and not _day_members(state, _day(key)):
         meta.days.remove(_day(key))
     state.delete("m/" + article_id)
     state.delete("f/" + article_id)

@@ -283,7 +283,7 @@ class BlockMeta(Record):
 
     newest: tuple[str, str] | None = None
     members: int = 0
-    days: list[str] = Field(default_factory=list, description="sorted publication days (UTC) with a day bucket")
+    days: list[str] = Field(default_factory=list, description="sorted publication days (UTC) with an hour bucket")
 
 
 class ClusterResult(Record):
