@@ -233,15 +233,17 @@ class _State:
                 self.store.pop(key, None)
                 continue
             encoded = value.to_json() if isinstance(value, Record) else value if isinstance(value, bytes) else orjson.dumps(value)
-            # orjson's output keeps its (>= 4 KiB) write buffer; an exact copy is what a dict store should hold
-            self.store[key] = bytes(memoryview(encoded))
+            self.store[key] = _exact(encoded)
         self.dirty.clear()
 
     def member(self, article_id: str) -> BlockMember | None:
         return self._get("m/" + article_id, BlockMember.from_json)
 
+    def raw_features(self, article_id: str) -> bytes:
+        return self._get("f/" + article_id, bytes)
+
     def decoded(self, article_id: str) -> _Decoded:
-        return _decode(self._get("f/" + article_id, bytes))
+        return _decode(self.raw_features(article_id))
 
     def event(self, label: str) -> EventState | None:
         """An event label's state, to read only (decoded states are shared between calls)."""
@@ -281,6 +283,11 @@ class _State:
         return self.resolve(member.joined)
 
 
+def _exact(encoded: bytes) -> bytes:
+    """An exact-size copy: orjson's output keeps its (>= 4 KiB) write buffer, 20x what a dict store or a cache key should hold."""
+    return bytes(memoryview(encoded))
+
+
 def _insert(state: _State, key: str, item, read: Callable[[str], list]) -> None:
     items = read(key)
     position = bisect.bisect_left(items, item)
@@ -291,6 +298,9 @@ def _insert(state: _State, key: str, item, read: Callable[[str], list]) -> None:
 
 def _remove(state: _State, key: str, item, read: Callable[[str], list]) -> bool:
     """Remove an item from a sorted list key; True when the key is now empty (and deleted)."""
+    if key not in state.values and state.store.get(key) == orjson.dumps([item]):
+        state.delete(key)  # most band postings list one member: drop them unread (eviction's main cost)
+        return True
     items = read(key)
     if item not in items:
         return False
@@ -311,7 +321,7 @@ def _slim(features: ArticleFeatures) -> ArticleFeatures:
 
 def _add_member(state: _State, features: ArticleFeatures) -> BlockMember:
     key = tuple(features.sort_key)
-    state.put("f/" + features.article_id, _slim(features).to_json())
+    state.put("f/" + features.article_id, _exact(_slim(features).to_json()))
     for band in features.bands:
         _insert(state, "b/" + band, key, state.sort_keys)
     _insert(state, _hour_key(key), key, state.sort_keys)
@@ -588,7 +598,8 @@ def _drop_event(state: _State, label: str) -> None:
 
 def _drop_member(state: _State, key: SortKey) -> None:
     article_id, meta = key[1], state.meta()
-    for band in state.decoded(article_id).features.bands:
+    # only the bands: validating the features of a member about to go cost more than removing it
+    for band in orjson.loads(state.raw_features(article_id))["bands"]:
         _remove(state, "b/" + band, key, state.sort_keys)
     if _remove(state, _hour_key(key), key, state.sort_keys) and not _day_members(state, _day(key)):
         meta.days.remove(_day(key))
