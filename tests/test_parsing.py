@@ -150,7 +150,9 @@ def test_redelivery_hashes_alike_and_edits_do_not():
         (b"Bonjour, ceci n'est pas un message.", "invalid_dispatch"),
         (b"date 2022-3 trop court pour un mois", "invalid_dispatch"),
         (b"date 2022-03-03 une date au jour", "invalid_dispatch"),
-        (b"42", "invalid_dispatch"),
+        (b"42", "not_an_object"),
+        (b"null", "not_an_object"),
+        (b'"just a string"', "not_an_object"),
     ],
 )
 def test_reason_codes_for_raw_bytes(raw, code):
