@@ -44,8 +44,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", type=int, default=528, help="corpus size per stream run (dev x 8)")
-    parser.add_argument("--state-articles", type=int, default=30_000,
-                        help="articles of clustering state for the large figure (100000 takes ~10 min more)")
+    parser.add_argument("--state-articles", type=int, default=20_000,
+                        help="articles through the block before the large figure (100000: ~12 min more)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for <date>.json and latest.json")
 
 
@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         broker.up()
         try:
             base = replace(Settings.from_env(), kafka_bootstrap=broker.bootstrap, local_broker=True, topic_partitions=4)
-            figures = measure_all(base, args, scratch_dir, corpus, paced, second, warmup)
+            logs = Path(tempfile.mkdtemp(prefix="talkwire-bench-logs-"))  # kept: worker logs for a failed run
+            figures = measure_all(base, args, scratch_dir, logs, corpus, paced, second, warmup)
         finally:
             broker.down()
     figures["bench_seconds"] = round(time.monotonic() - started, 1)
@@ -77,15 +78,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def measure_all(base: Settings, args: argparse.Namespace, scratch: Path, corpus, paced, second, warmup) -> dict:
+def measure_all(base: Settings, args: argparse.Namespace, scratch: Path, logs: Path, corpus, paced, second, warmup
+                ) -> dict:
     nlp_rate = nlp_articles_per_s(base, corpus)
-    with StreamRun(run_settings(base, scratch), 1, scratch) as one:
+    with StreamRun(run_settings(base, scratch), 1, logs) as one:
         one.warm_up(warmup)
         e2e = one.measure(corpus)
         e2e_rate = len(corpus) / e2e.span_s()
         latencies = one.measure(paced, rate_per_s=e2e_rate / 2).latencies_s()
         rss = one.peak_rss_mb()
-    with StreamRun(run_settings(base, scratch), 2, scratch) as two:
+    with StreamRun(run_settings(base, scratch), 2, logs) as two:
         two.warm_up(warmup)
         two_rate = len(second) / two.measure(second).span_s()
     replay_rate = replay_articles_per_s(base, corpus, warmup)

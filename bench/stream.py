@@ -53,8 +53,8 @@ class StreamRun:
     def __init__(self, settings: Settings, workers: int, log_dir: Path) -> None:
         self.settings = settings
         create_topics(settings)
-        self.workers = [WorkerProcess(replace(settings, web_port=free_port()), log_dir / f"{settings.app_id}-{i}.log")
-                        .start() for i in range(workers)]
+        self.workers = [WorkerProcess(_worker_settings(settings, i), log_dir / f"{settings.app_id}-{i}.log").start()
+                        for i in range(workers)]
 
     def __enter__(self) -> "StreamRun":
         return self
@@ -69,8 +69,8 @@ class StreamRun:
     def warm_up(self, messages: list[tuple[str, bytes]], timeout_s: float = 180.0) -> None:
         arrivals = self.measure(messages, timeout_s=timeout_s)
         if len(arrivals.enriched) < len(messages):
-            tails = "\n".join(worker.log_tail() for worker in self.workers)
-            raise RuntimeError(f"warm-up: {len(arrivals.enriched)}/{len(messages)} articles came back\n{tails}")
+            logs = ", ".join(str(worker.log_path) for worker in self.workers)
+            raise RuntimeError(f"warm-up: {len(arrivals.enriched)}/{len(messages)} articles came back; logs: {logs}")
 
     def measure(self, messages: list[tuple[str, bytes]], *, rate_per_s: float | None = None,
                 timeout_s: float = 300.0) -> Arrivals:
@@ -143,6 +143,13 @@ class StreamRun:
         for member in members:
             if member in wanted:
                 arrivals.in_event.setdefault(member, now)
+
+
+def _worker_settings(settings: Settings, index: int) -> Settings:
+    """Workers of one app on one host need their own port and state directory (RocksDB locks it)."""
+    data_dir = Path(settings.data_dir) / f"worker-{index}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return replace(settings, web_port=free_port(), data_dir=str(data_dir))
 
 
 def _peak_rss_mb(pid: int) -> float:
