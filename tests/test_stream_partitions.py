@@ -145,10 +145,6 @@ def test_one_final_event_per_gold_cluster(runs: dict[str, RunOutcome], run: str)
         assert len({event_of[article_id] for article_id in members}) == 1, f"{cluster} is split"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "clustering defect: distractor other-3 (Macron's candidacy letter, same day, frame type 'other', parties FR) "
-    "joins macron-putin-call: cosine 0.56 + party/day/entity bonuses = 0.66 >= JOIN_SCORE 0.60, as a type "
-    "'other' escapes the conflicting-type penalty in pair_score; the offline replay does the same"))
 @pytest.mark.parametrize("run", list(RUNS))
 def test_distractors_stay_out_of_gold_events(runs: dict[str, RunOutcome], run: str) -> None:
     gold = gold_clusters()

@@ -80,6 +80,7 @@ MERGE_SCORE = 0.80
 DATE_TOLERANCE_DAYS = 1
 RECENT_DAYS = 3  # undated articles and representatives: events reported this many days back
 REPRESENTATIVES_PER_EVENT = 12  # originals compared per event: the most recent ones
+UNTYPED_PENALTY = 0.08  # see pair_score
 MAX_FRAME_BONUS = 0.45  # the most frame evidence can add to the cosine (see pair_score)
 DECODED_CACHE_SIZE = 4096  # decoded member features kept per process, keyed by their JSON
 COPY_WEIGHT = 0.4  # a wire copy's vote, relative to an original report
@@ -551,6 +552,10 @@ def pair_score(first: _Decoded, second: _Decoded, similarity: float) -> float:
         score += 0.10
     if a.event_type != "other" and b.event_type != "other":
         score += 0.05 if a.event_type == b.event_type else -0.20
+    elif a.event_type != b.event_type:
+        # One report names the kind of event and the other names none: weak evidence against
+        # (a same-day story about one of the leaders is not a report of their call).
+        score -= UNTYPED_PENALTY
     if a.location.country and b.location.country and a.location.country != b.location.country:
         score -= 0.10
     return score
