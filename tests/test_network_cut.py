@@ -1,16 +1,16 @@
-"""Effectively once across a network cut: the worker reaches its broker through a TCP proxy that is
-stopped for 15 s in the middle of a stream of 198 articles, then restored.
+"""Effectively once across a network cut between the worker and its broker, in the middle of the stream.
 
-A Tansu broker of its own listens on one port and advertises the proxy's port, so every client
-(the worker and this test's) talks through the proxy; the test stays off the network during the cut.
+The worker reaches the broker only through ``tansu proxy`` (it bootstraps on the proxy's port and
+the proxy advertises that port, so every connection it opens goes through it); this test's own
+producer and consumers talk to the broker directly, so they keep watching during the cut. Half the
+articles are produced, the link is stopped (by pid) once a fifth of them are enriched, the other half
+is produced while the worker is cut off, and the proxy is restarted on the same port 15 s later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import random
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,14 +18,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from kafka_helpers import produce
-from tcp_proxy import TcpProxy
+from kafka_helpers import free_port, produce
 from test_crash_recovery import (
     assert_effectively_once,
     collect_outcome,
     enriched_ids,
     expected_events,
     fault_settings,
+    seconds_until_progress,
     synthetic_articles,
 )
 
@@ -33,73 +33,85 @@ from talkwire.broker import tansu_binary, wait_until_ready
 from talkwire.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow,
-              pytest.mark.skipif(bool(os.environ.get("TALKWIRE_KAFKA_BOOTSTRAP")), reason="needs the local broker behind a proxy")]
+              pytest.mark.skipif(bool(os.environ.get("TALKWIRE_KAFKA_BOOTSTRAP")),
+                                 reason="the cuttable link is a Tansu proxy in front of the local broker")]
 
 CUT_S = 15.0
-# Through the proxy each one-record batch (the local-broker profile) pays a round trip, which a
-# loaded two-core machine makes slow: three variants (198 articles) keep the test under 2 minutes.
-VARIANTS = 3
-PORTS = range(49000, 50000)
+VARIANTS = 3  # 198 articles: enough batches for a cut between the first and the last
+CUT_AFTER_FRACTION = 0.2  # of all articles enriched; the first half is produced before the cut
 
 
-def free_ports(count: int) -> list[int]:
-    ports: list[int] = []
-    for port in random.sample(PORTS, len(PORTS)):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        ports.append(port)
-        if len(ports) == count:
-            return ports
-    raise RuntimeError("no free ports in 49000-49999")
+class LinkProxy:
+    """``tansu proxy`` from 127.0.0.1:``port`` to ``origin``, advertising its own port; stopped by pid."""
+
+    def __init__(self, port: int, origin: str, log_path: Path) -> None:
+        self.port = port
+        self.origin = origin
+        self.log_path = log_path
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def restore(self) -> None:
+        url = f"tcp://{self.address}"
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [str(tansu_binary()), "proxy", "--listener-url", url, "--advertised-listener-url", url,
+                 "--origin-url", f"tcp://{self.origin}"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        asyncio.run(wait_until_ready(self.address))
+
+    def cut(self) -> None:
+        """Kill the proxy: its listener and every connection through it go at once, like a pulled cable."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(10)
+            self._process = None
 
 
 @pytest.fixture
-def proxied(stream_settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, TcpProxy]]:
-    """Settings whose bootstrap is a cuttable proxy in front of a broker that advertises it."""
-    broker_port, proxy_port = free_ports(2)
-    proxy = TcpProxy(proxy_port, broker_port).start()
-    with (tmp_path / "tansu.log").open("ab") as log:
-        broker = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", f"tcp://127.0.0.1:{broker_port}",
-             "--advertised-listener-url", f"tcp://{proxy.address}", "--storage-engine", "memory://tansu/"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
+def link(stream_settings: Settings, tmp_path: Path) -> Iterator[LinkProxy]:
+    proxy = LinkProxy(free_port(), stream_settings.kafka_bootstrap, tmp_path / "tansu-proxy.log")
+    proxy.restore()
     try:
-        asyncio.run(wait_until_ready(proxy.address))
-        yield replace(stream_settings, kafka_bootstrap=proxy.address), proxy
+        yield proxy
     finally:
-        proxy.close()
-        broker.terminate()
-        broker.wait(10)
+        proxy.cut()
 
 
-@pytest.mark.xfail(strict=False, reason="this test's own consumer reads no record through the proxy until the link "
-                   "is reset, so it cannot place the cut mid-stream yet (the invariants before this are checked)")
-def test_a_15_s_network_cut_loses_and_duplicates_nothing(proxied, start_worker) -> None:
-    settings, proxy = proxied
-    settings = fault_settings(settings)
+def test_a_15_s_network_cut_mid_stream_loses_and_duplicates_nothing(stream_settings: Settings, link: LinkProxy,
+                                                                      start_worker) -> None:
+    settings = fault_settings(stream_settings)
     articles = synthetic_articles(VARIANTS)
     ids = {key for key, _ in articles}
+    first_half = articles[: len(articles) // 2]
     expected = expected_events(settings, VARIANTS)
-    expected.result()  # before the stream: a model run in this process would slow its clients down
 
-    worker = start_worker(settings)
-    produce(settings, settings.topic_raw, articles)
-    # mid-stream: a quarter of the outputs are out, or the worker has been at it for 90 s
-    before_cut = len(enriched_ids(settings, len(ids) // 4, timeout_s=90))
-    proxy.cut()
-    time.sleep(CUT_S)
+    worker = start_worker(replace(settings, kafka_bootstrap=link.address))
+    produce(settings, settings.topic_raw, first_half)
+    enriched_ids(settings, int(len(ids) * CUT_AFTER_FRACTION), timeout_s=120)
+    link.cut()
+    cut_at = time.monotonic()
+    at_cut = len(enriched_ids(settings, len(ids), timeout_s=2))
+    produce(settings, settings.topic_raw, articles[len(first_half):])
+    expected.result()  # the uninterrupted replay finishes while the worker is cut off, not during its resume
+    # watch the enriched topic for the rest of the cut
+    before_restore = len(enriched_ids(settings, len(ids), timeout_s=max(1.0, cut_at + CUT_S - time.monotonic())))
     assert worker.alive(), worker.log_tail()
+    assert len(ids) * CUT_AFTER_FRACTION <= at_cut < len(first_half), "the cut did not land mid-stream"
+    assert before_restore == at_cut, "the worker reached the broker while the link was cut"
+
     restored_at = time.monotonic()
-    proxy.restore()
-    complete_s = len(enriched_ids(settings, len(ids), timeout_s=240)) and time.monotonic() - restored_at
-
+    cut_s = restored_at - cut_at
+    link.restore()
+    resume_s = seconds_until_progress(settings, restored_at, before_restore)
     outcome = collect_outcome(settings, ids)
+    complete_s = time.monotonic() - restored_at
     assert worker.alive(), worker.log_tail()
+
     figures = assert_effectively_once(outcome, ids, expected)
-    print(f"cut {CUT_S:.0f} s after {before_cut}/{len(ids)} enriched; all enriched {complete_s:.1f} s after "
-          f"the restore; {figures}")
-    assert 0 < before_cut < len(ids), "the cut did not land mid-stream"
+    print(f"cut {cut_s:.1f} s after {at_cut}/{len(ids)} enriched ({len(first_half)} produced); first enriched "
+          f"record {resume_s:.1f} s after the restore, all collected after {complete_s:.1f} s; {figures}")
