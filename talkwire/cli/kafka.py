@@ -14,6 +14,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from talkwire.processors.parsing import is_json
 from talkwire.processors.pipeline import read_messages
 from talkwire.processors.records import CanonicalEvent, RawMessage
 from talkwire.settings import Settings
@@ -106,19 +107,11 @@ def _read_stdin() -> list[RawMessage]:
     data = sys.stdin.buffer.read()
     suffix = ".txt"
     if data.lstrip()[:1] in (b"{", b"["):
-        suffix = ".json" if _is_json_document(data) else ".jsonl"
+        suffix = ".json" if is_json(data) else ".jsonl"
     with tempfile.TemporaryDirectory() as folder:
         file = Path(folder) / f"stdin{suffix}"
         file.write_bytes(data)
         return [_keyed(message) for message in read_messages(file)]
-
-
-def _is_json_document(data: bytes) -> bool:
-    try:
-        orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return False
-    return True
 
 
 def _keyed(message: RawMessage) -> RawMessage:

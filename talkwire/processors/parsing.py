@@ -54,15 +54,15 @@ def parse_message(
         return _parse_json(stripped, limits)
     if _DISPATCH_HEAD.match(stripped):
         return parse_dispatch(stripped, limits, article_id=key, source=source or "dispatch")
-    if _is_json_scalar(stripped):
+    if is_json(stripped):  # objects and arrays were handled above: this is a scalar
         raise InputError("not_an_object", "the message is a JSON scalar, not an object")
     raise InputError("invalid_dispatch", "neither a JSON object nor a 'date YYYY-MM' dispatch")
 
 
-def _is_json_scalar(text: str) -> bool:
-    """'null', '42', '"text"', 'true': valid JSON that is no article (objects and arrays start with { or [)."""
+def is_json(data: bytes | str) -> bool:
+    """Whether ``data`` is one valid JSON document."""
     try:
-        orjson.loads(text)
+        orjson.loads(data)
     except orjson.JSONDecodeError:
         return False
     return True
