@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from kafka_helpers import free_port, produce
-from test_crash_recovery import (
+from fault_helpers import (
     assert_effectively_once,
     collect_outcome,
     enriched_ids,

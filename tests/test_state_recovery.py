@@ -15,7 +15,7 @@ from collections import Counter
 import orjson
 import pytest
 from kafka_helpers import produce
-from test_crash_recovery import (
+from fault_helpers import (
     assert_effectively_once,
     collect_outcome,
     enriched_ids,
@@ -33,11 +33,6 @@ RESENT = 20
 VARIANTS = 3  # 3 x 66 dev articles: the network-cut test's corpus, so the uninterrupted replay is shared
 
 
-# Known defect, open in issue #6: at HEAD (after the clustering-state rework) the restarted worker
-# did not enrich every article within 600 s in two runs (fresh clone, then a quiet machine), while
-# the same test passed before that rework. Whether articles are lost or only slow (late articles
-# rewind the block) is not yet established. Not strict: it passed before and may pass again.
-@pytest.mark.xfail(strict=False, reason="issue #6: restore after a deleted state directory, open defect")
 def test_lost_state_directory_is_restored_from_changelogs(stream_settings: Settings, start_worker) -> None:
     settings = fault_settings(stream_settings)
     articles = synthetic_articles(VARIANTS)

@@ -8,6 +8,7 @@ import faust
 
 from talkwire.settings import Settings
 from talkwire.streams.connection import bootstrap_servers, faust_credentials
+from talkwire.streams.consumer import TalkwireApp
 
 # Tansu (the local broker) needs these; see "Local broker limits" in the README.
 LOCAL_BROKER_PROFILE: dict[str, Any] = {
@@ -45,7 +46,7 @@ def create_app(settings: Settings) -> faust.App:
     from talkwire.streams.events_view import EventsView
     from talkwire.streams.web import install_web
 
-    app = faust.App(settings.app_id, **app_options(settings))
+    app = TalkwireApp(settings.app_id, **app_options(settings))
     register_agents(app, settings)
     install_web(app, settings, EventsView(settings))
     return app
