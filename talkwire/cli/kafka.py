@@ -76,10 +76,14 @@ def resolve_topic(settings: Settings, name: str) -> str:
 
 def run_worker(args: argparse.Namespace) -> int:
     from faust.worker import Worker
+    from threadpoolctl import threadpool_limits
 
     from talkwire.streams.app import create_app
     from talkwire.streams.topics import ensure_topics
 
+    # One worker is one core's worth of work (scale out with workers): BLAS threads of several
+    # workers on one machine would only compete, and OpenBLAS spins while it waits.
+    threadpool_limits(1)
     settings = settings_from_args(args)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
