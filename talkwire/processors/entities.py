@@ -81,13 +81,37 @@ def _tally(tallies: dict[str, _Tally], entry: GazetteerEntry, surface: str, offs
     tallies.setdefault(entry.id, _Tally(entry)).see(surface, offset)
 
 
+@dataclass(frozen=True)
+class DemonymMention:
+    start: int
+    end: int
+    text: str
+    code: str  # the state or organisation the adjective refers to
+
+
+def demonym_mentions(doc: Doc, language: str, gazetteer: Gazetteer) -> list[DemonymMention]:
+    """Words such as 'ukrainienne' or 'Russian' outside gazetteer names, found once per Doc (the
+    entities and the parties both read them; kept in ``doc.user_data``)."""
+    cached = doc.user_data.get(_DEMONYMS_KEY)
+    if cached is None:
+        in_entity = {i for ent in doc.ents if ent.ent_id_ for i in range(ent.start, ent.end)}
+        cached = []
+        for token in doc:
+            code = None if token.i in in_entity or not token.is_alpha else gazetteer.demonym(token.text, language)
+            if code:
+                cached.append(DemonymMention(token.idx, token.idx + len(token.text), token.text, code))
+        doc.user_data[_DEMONYMS_KEY] = cached
+    return cached
+
+
+_DEMONYMS_KEY = "talkwire.demonyms"
+
+
 def _tally_demonyms(doc: Doc, language: str, gazetteer: Gazetteer, tallies: dict[str, _Tally]) -> None:
-    in_entity = {i for ent in doc.ents if ent.ent_id_ for i in range(ent.start, ent.end)}
-    for token in doc:
-        code = None if token.i in in_entity or not token.is_alpha else gazetteer.demonym(token.text, language)
-        entry = code and (gazetteer.entry(f"country:{code}") or gazetteer.entry(f"organisation:{code}"))
+    for mention in demonym_mentions(doc, language, gazetteer):
+        entry = gazetteer.entry(f"country:{mention.code}") or gazetteer.entry(f"organisation:{mention.code}")
         if entry:
-            _tally(tallies, entry, token.text, token.idx)
+            _tally(tallies, entry, mention.text, mention.start)
 
 
 def _without_honorific(ent: Span, honorifics: set[str]) -> _NameSpan | None:

@@ -27,6 +27,7 @@ from talkwire.processors.event_rules import (
     extract_outcomes,
     extract_round,
 )
+from talkwire.processors.entities import demonym_mentions
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
 from talkwire.processors.rule_text import Sentence, has_cue, split_sentences, zone_weight
@@ -173,11 +174,8 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 def _actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer) -> list[_Actor]:
     actors: list[_Actor] = []
-    in_entity: set[int] = set()  # tokens of gazetteer names, whose demonym-like words are not demonyms
     place_end = -1
     for ent in doc.ents:
-        if ent.ent_id_:
-            in_entity.update(range(ent.start, ent.end))
         entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
         if entry is None or entry.kind == "person":
             place_end = ent.end_char if entry is None and ent.label_ == "LOC" else -1
@@ -189,10 +187,7 @@ def _actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer) -> list[_A
         elif entry.kind == "place" and entry.seat_of:
             actors.append(_Actor(ent.start_char, ent.end_char, entry.seat_of, "metonym"))
         place_end = ent.end_char if entry.kind == "place" else -1
-    for token in doc:
-        code = None if token.i in in_entity or not token.is_alpha else gazetteer.demonym(token.text, language)
-        if code:
-            actors.append(_Actor(token.idx, token.idx + len(token.text), code, "demonym"))
+    actors += [_Actor(m.start, m.end, m.code, "demonym") for m in demonym_mentions(doc, language, gazetteer)]
     return actors
 
 
