@@ -17,7 +17,7 @@ from talkwire.settings import Settings
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from kafka_helpers import WorkerProcess, create_topics, free_port  # noqa: E402 - the tests' worker harness
 
-from talkwire.streams.connection import client_options  # noqa: E402
+from talkwire.streams.connection import client_options, reader_options  # noqa: E402
 
 SETTLE_S = 2.0  # events still arriving this long after the last enriched record belong to the run
 WARMUP_ARTICLES = 16  # over 4 partitions: every worker loads its models before the clock starts
@@ -102,8 +102,7 @@ class StreamRun:
 
     async def _reader(self) -> AIOKafkaConsumer:
         """A reader of the enriched and events topics positioned at their ends (before producing)."""
-        reader = AIOKafkaConsumer(**client_options(self.settings), group_id=None, enable_auto_commit=False,
-                                  auto_offset_reset="latest")
+        reader = AIOKafkaConsumer(**reader_options(self.settings), group_id=None, auto_offset_reset="latest")
         await reader.start()
         await asyncio.sleep(0)  # aiokafka 0.14: a consumer stopped before its task ran raises
         topics = [self.settings.topic_enriched, self.settings.topic_events]

@@ -15,7 +15,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from talkwire.settings import ENV_PREFIX, Settings
-from talkwire.streams.connection import client_options
+from talkwire.streams.connection import client_options, reader_options
 from talkwire.streams.topics import ensure_topics
 
 
@@ -70,8 +70,7 @@ def consume_until(settings: Settings, topic: str, done, *, timeout_s: float = 12
     """Read ``topic`` from the beginning until ``done(records)`` holds (then ``settle_s`` more) or time runs out."""
 
     async def read() -> list[Record]:
-        consumer = AIOKafkaConsumer(**client_options(settings), group_id=None,
-                                    enable_auto_commit=False, auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(**reader_options(settings), group_id=None, auto_offset_reset="earliest")
         await consumer.start()
         await asyncio.sleep(0)  # an aiokafka 0.14 consumer stopped before its task ran raises CancelledError
         records: list[Record] = []

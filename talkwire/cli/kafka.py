@@ -204,9 +204,9 @@ async def consume(settings: Settings, topic: str, on_record, *, from_beginning: 
     """Read every partition of ``topic`` without a consumer group until idle, timeout or Ctrl-C."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from talkwire.streams.connection import client_options
+    from talkwire.streams.connection import reader_options
 
-    consumer = AIOKafkaConsumer(**client_options(settings), group_id=None, enable_auto_commit=False,
+    consumer = AIOKafkaConsumer(**reader_options(settings), group_id=None,
                                 auto_offset_reset="earliest" if from_beginning else "latest")
     await consumer.start()
     await asyncio.sleep(0)  # lets the consumer's background task start; stopping before that raises (aiokafka 0.14)

@@ -14,7 +14,6 @@ from talkwire.streams.consumer import TalkwireApp
 LOCAL_BROKER_PROFILE: dict[str, Any] = {
     "broker_session_timeout": 6,  # a group join waits half the session timeout
     "broker_heartbeat_interval": 1,
-    "producer_max_batch_size": 1,  # its ListOffsets answer is the last batch's first offset + 1
 }
 
 
@@ -46,7 +45,7 @@ def create_app(settings: Settings) -> faust.App:
     from talkwire.streams.events_view import EventsView
     from talkwire.streams.web import install_web
 
-    app = TalkwireApp(settings.app_id, **app_options(settings))
+    app = TalkwireApp(settings, **app_options(settings))
     register_agents(app, settings)
     install_web(app, settings, EventsView(settings))
     return app

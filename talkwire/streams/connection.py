@@ -64,3 +64,16 @@ def client_options(settings: Settings) -> dict[str, Any]:
         options["sasl_plain_username"] = settings.sasl_username
         options["sasl_plain_password"] = settings.sasl_password
     return options
+
+
+# Tansu answers a fetch of several partitions only when its wait is over, even when records arrived
+# meanwhile: readers of the local broker wait at most this long (aiokafka's default is 500 ms).
+LOCAL_BROKER_FETCH_WAIT_MS = 100
+
+
+def reader_options(settings: Settings) -> dict[str, Any]:
+    """``client_options`` for consumers: no offset commits, and a short long-poll on the local broker."""
+    options = {**client_options(settings), "enable_auto_commit": False}
+    if settings.local_broker:
+        options["fetch_max_wait_ms"] = LOCAL_BROKER_FETCH_WAIT_MS
+    return options

@@ -18,7 +18,7 @@ from mode import Service
 from talkwire.processors.records import CanonicalEvent
 from talkwire.settings import Settings
 from talkwire.streams import metrics
-from talkwire.streams.connection import client_options
+from talkwire.streams.connection import reader_options
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class EventsView(Service):
     async def _follow_topic(self) -> None:
         """Read the topic from the beginning (re-applying records is idempotent) and keep following it."""
         consumer = AIOKafkaConsumer(
-            **client_options(self.settings), group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+            **reader_options(self.settings), group_id=None, auto_offset_reset="earliest"
         )
         await consumer.start()
         try:

@@ -20,7 +20,7 @@ from talkwire.processors.errors import InputError
 from talkwire.processors.parsing import parse_message
 from talkwire.processors.records import CanonicalEvent, DeadLetter, EnrichedArticle, RawMessage, ReplayResult
 from talkwire.settings import Limits, Settings
-from talkwire.streams.connection import client_options
+from talkwire.streams.connection import reader_options
 
 
 def expected_article_ids(messages: Iterable[RawMessage], limits: Limits) -> set[str]:
@@ -86,8 +86,7 @@ async def collect_replay(settings: Settings, article_ids: set[str], *, started: 
     ``timeout_s``.
     """
     topics = (settings.topic_enriched, settings.topic_events, settings.topic_dead_letters)
-    consumer = AIOKafkaConsumer(**client_options(settings), group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(**reader_options(settings), group_id=None, auto_offset_reset="earliest")
     await consumer.start()
     await asyncio.sleep(0)  # an aiokafka 0.14 consumer stopped before its task ran raises CancelledError
     try:
