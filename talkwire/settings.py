@@ -48,7 +48,7 @@ class Settings:
     web_port: int = 6066
     web_host: str = "127.0.0.1"
     batch_size: int = 32
-    batch_within_s: float = 0.5
+    batch_within_s: float = 0.2  # a batch waits at most this long to fill: latency at low load
     nlp_processes: int = 0  # 0 = NLP in a thread of the worker; N > 0 = a pool of N processes
     # Models
     spacy_model_fr: str = "fr_core_news_md"
