@@ -72,7 +72,7 @@ test: $(VENV)/.installed-test
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi
 	exit $$status
 
-# Throughput, latency, state and scaling ratios on a local broker of its own (issue 8); BENCH_ARGS e.g. --state-articles 100000.
+# Throughput, latency, state and scaling ratios on a local broker of its own (issue 8); BENCH_ARGS e.g. --articles 264.
 .PHONY: bench
 bench: $(VENV)/.installed-demo
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -8,6 +8,7 @@ from itertools import islice
 from pathlib import Path
 
 from talkwire.processors.clustering import cluster_article
+from talkwire.processors.embedding import embed, title_and_lead
 from talkwire.processors.extraction import NLP_BATCH_SIZE
 from talkwire.processors.features import synthetic_history
 from talkwire.processors.language import detect_language
@@ -18,6 +19,7 @@ from talkwire.processors.records import RawMessage
 from talkwire.settings import Settings
 
 SMALL_STATE = 1_000
+FULL_WINDOW_STATE = 10_000  # 33 days of synthetic history: the 14-day active window is full
 PROBE_ARTICLES = 500  # articles timed at each state size
 
 
@@ -37,6 +39,19 @@ def nlp_articles_per_s(settings: Settings, messages: list[tuple[str, bytes]]) ->
     return len(messages) / (time.perf_counter() - started)
 
 
+def encoder_articles_per_s(settings: Settings, messages: list[tuple[str, bytes]]) -> float:
+    """The sentence encoder alone, on the texts the worker embeds (title + lead), in the worker's batches."""
+    leads = []
+    for key, value in messages:
+        article = parse_message(value, settings.limits, key=key)
+        leads.append(title_and_lead(article.title, article.body))
+    embed(leads[:4])  # loads the encoder outside the clock
+    started = time.perf_counter()
+    for first in range(0, len(leads), settings.batch_size):
+        embed(leads[first:first + settings.batch_size])
+    return len(leads) / (time.perf_counter() - started)
+
+
 def replay_articles_per_s(settings: Settings, messages: list[tuple[str, bytes]],
                           warmup: list[tuple[str, bytes]]) -> float:
     """``talkwire replay``'s pipeline over the corpus, models loaded beforehand."""
@@ -47,13 +62,14 @@ def replay_articles_per_s(settings: Settings, messages: list[tuple[str, bytes]],
 
 
 def state_scaling(settings: Settings, total: int) -> dict[str, float]:
-    """Clustering cost per article once ``SMALL_STATE`` and once ``total`` articles went through the block
-    (synthetic history: 300 articles a day, 10 per event), with the store's size and the process RSS."""
+    """Clustering cost per article once ``SMALL_STATE``, ``FULL_WINDOW_STATE`` and ``total`` articles went
+    through the block (synthetic history: 300 articles a day, 10 per event), with the store's size and
+    the process RSS. At 1k articles the active window holds 3 days of history; from 10k on it is full."""
     store: dict[str, bytes] = {}
     history = synthetic_history(total + 2 * PROBE_ARTICLES)
     figures: dict[str, float] = {}
     fed = 0
-    for label, seen in (("small", SMALL_STATE), ("large", total)):
+    for label, seen in (("small", SMALL_STATE), ("full_window", FULL_WINDOW_STATE), ("large", total)):
         for features in islice(history, seen - fed):
             cluster_article(store, features, settings.limits)
         probe = list(islice(history, PROBE_ARTICLES))  # generated outside the clock

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from bench.corpus import make_corpus
-from bench.measures import nlp_articles_per_s, replay_articles_per_s, state_scaling
+from bench.measures import encoder_articles_per_s, nlp_articles_per_s, replay_articles_per_s, state_scaling
 from bench.stream import WARMUP_ARTICLES, StreamRun, run_settings
 from talkwire.broker import LocalBroker
 from talkwire.settings import Settings
@@ -44,8 +44,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", type=int, default=528, help="corpus size per stream run (dev x 8)")
-    parser.add_argument("--state-articles", type=int, default=20_000,
-                        help="articles through the block before the large figure (100000: ~12 min more)")
+    parser.add_argument("--state-articles", type=int, default=100_000,
+                        help="articles through the block before the large figure (the issue's 100k: ~10 min)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for <date>.json and latest.json")
 
 
@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
 def measure_all(base: Settings, args: argparse.Namespace, scratch: Path, logs: Path, corpus, paced, second, warmup
                 ) -> dict:
     nlp_rate = nlp_articles_per_s(base, corpus)
+    encoder_rate = encoder_articles_per_s(base, corpus)
+    models_rate = 1 / (1 / nlp_rate + 1 / encoder_rate)  # both models, one after the other, on one core
     with StreamRun(run_settings(base, scratch), 1, logs) as one:
         one.warm_up(warmup)
         e2e = one.measure(corpus)
@@ -97,9 +99,12 @@ def measure_all(base: Settings, args: argparse.Namespace, scratch: Path, logs: P
         "latency_p50_s": round(statistics.median(latencies), 3),
         "latency_p99_s": round(_percentile(latencies, 0.99), 3),
         "state_scaling": round(state["large_ms_per_article"] / state["small_ms_per_article"], 3),
+        "state_scaling_full_window": round(state["large_ms_per_article"] / state["full_window_ms_per_article"], 3),
         "workers_2_vs_1": round(two_rate / e2e_rate, 3),
         "replay_vs_stream": round(replay_rate / e2e_rate, 3),
         "nlp_articles_per_s": round(nlp_rate, 2),
+        "encoder_articles_per_s": round(encoder_rate, 2),
+        "e2e_vs_models": round(e2e_rate / models_rate, 3),
         "e2e_articles_per_s": round(e2e_rate, 2),
         "two_workers_articles_per_s": round(two_rate, 2),
         "replay_articles_per_s": round(replay_rate, 2),
@@ -121,11 +126,15 @@ def table(report: dict) -> str:
     rows += [
         f"{'latency p50 (s)':<46} {report['latency_p50_s']:>10}",
         f"{'bare nlp.pipe articles/s':<46} {report['nlp_articles_per_s']:>10}",
+        f"{'sentence encoder alone, articles/s':<46} {report['encoder_articles_per_s']:>10}",
+        f"{'end to end / (nlp.pipe + encoder)':<46} {report['e2e_vs_models']:>10}",
         f"{'end to end articles/s, 1 worker':<46} {report['e2e_articles_per_s']:>10}",
         f"{'end to end articles/s, 2 workers':<46} {report['two_workers_articles_per_s']:>10}",
         f"{'offline replay articles/s':<46} {report['replay_articles_per_s']:>10}",
         f"{'worker peak RSS (MB)':<46} {report['rss_mb']:>10}",
         f"{'clustering ms/article, 1k state':<46} {state['small_ms_per_article']:>10.3f}",
+        f"{'clustering ms/article, 10k state (full window)':<46} {state['full_window_ms_per_article']:>10.3f}",
+        f"{'clustering cost, large / 10k state':<46} {report['state_scaling_full_window']:>10}",
         f"{'clustering ms/article, ' + str(report['state_articles']) + ' state':<46} "
         f"{state['large_ms_per_article']:>10.3f}",
         f"{'state keys / MB / bench RSS MB, 1k':<46} {_state_sizes(state, 'small'):>10}",
