@@ -1,21 +1,25 @@
-"""In-process measurements: bare nlp.pipe, offline replay and clustering cost against state size."""
+"""In-process measurements: the cost of each extraction step (bare nlp.pipe among them), offline replay and
+clustering cost against state size."""
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 
 from talkwire.processors.clustering import cluster_article
 from talkwire.processors.embedding import embed, title_and_lead
-from talkwire.processors.extraction import NLP_BATCH_SIZE
+from talkwire.processors.extraction import NLP_BATCH_SIZE, Extractor
 from talkwire.processors.features import synthetic_history
+from talkwire.processors.fingerprint import minhash_signature
 from talkwire.processors.language import detect_language
 from talkwire.processors.nlp import load_pipeline
 from talkwire.processors.parsing import parse_message
 from talkwire.processors.pipeline import OfflinePipeline
-from talkwire.processors.records import RawMessage
+from talkwire.processors.records import Article, RawMessage
 from talkwire.settings import Settings
 
 SMALL_STATE = 1_000
@@ -23,33 +27,51 @@ FULL_WINDOW_STATE = 10_000  # 33 days of synthetic history: the 14-day active wi
 PROBE_ARTICLES = 500  # articles timed at each state size
 
 
-def nlp_articles_per_s(settings: Settings, messages: list[tuple[str, bytes]]) -> float:
-    """Bare ``nlp.pipe``: the worker's pipelines, components and batch size, over the same texts by language."""
-    texts: dict[str, list[str]] = defaultdict(list)
-    for key, value in messages:
-        article = parse_message(value, settings.limits, key=key)
-        texts[detect_language(article).language].append(article.text)
-    pipelines = {language: load_pipeline(language, settings.spacy_model_fr) for language in texts}
-    for language, nlp in pipelines.items():
-        list(nlp.pipe(texts[language][:4]))  # first-call costs outside the clock
-    started = time.perf_counter()
-    for language, nlp in pipelines.items():
-        for _ in nlp.pipe(texts[language], batch_size=NLP_BATCH_SIZE):
-            pass
-    return len(messages) / (time.perf_counter() - started)
+def stage_costs(settings: Settings, messages: list[tuple[str, bytes]]) -> dict[str, float]:
+    """Milliseconds per article of each step of a worker's extraction, timed one after the other on the
+    same articles, each in the worker's batches. A worker runs them all on one core, so the sum bounds
+    its throughput and ``nlp / sum`` bounds ``e2e_vs_nlp``. ``nlp`` is bare ``nlp.pipe``: the worker's
+    pipelines and components, by language."""
+    articles = [parse_message(value, settings.limits, key=key) for key, value in messages]
+    extractor = Extractor(settings)
+    _warm_up(settings, articles[:4])
+    spent: dict[str, float] = {}
+    with _timed(spent, "language"):
+        languages = [detect_language(article) for article in articles]
+    by_language: dict[str, list[int]] = defaultdict(list)
+    for index, result in enumerate(languages):
+        by_language[result.language].append(index)
+    docs = {}
+    with _timed(spent, "nlp"):
+        for language, indices in by_language.items():
+            nlp = load_pipeline(language, settings.spacy_model_fr)
+            texts = (articles[index].text for index in indices)
+            docs.update(zip(indices, nlp.pipe(texts, batch_size=NLP_BATCH_SIZE)))
+    with _timed(spent, "rules"):
+        enriched = [extractor.enrich_doc(article, result, docs[index])
+                    for index, (article, result) in enumerate(zip(articles, languages))]
+    with _timed(spent, "encoder"):
+        leads = [title_and_lead(article.title, article.body) for article in articles]
+        for first in range(0, len(leads), settings.batch_size):
+            embed(leads[first:first + settings.batch_size])
+    with _timed(spent, "fingerprint"):
+        for item in enriched:
+            minhash_signature(item.article.body)
+    return {step: seconds * 1000 / len(articles) for step, seconds in spent.items()}
 
 
-def encoder_articles_per_s(settings: Settings, messages: list[tuple[str, bytes]]) -> float:
-    """The sentence encoder alone, on the texts the worker embeds (title + lead), in the worker's batches."""
-    leads = []
-    for key, value in messages:
-        article = parse_message(value, settings.limits, key=key)
-        leads.append(title_and_lead(article.title, article.body))
-    embed(leads[:4])  # loads the encoder outside the clock
+def _warm_up(settings: Settings, articles: list[Article]) -> None:
+    """Models loaded and first-call costs paid outside the clock."""
+    for article in articles:
+        load_pipeline(detect_language(article).language, settings.spacy_model_fr)(article.text)
+    embed([article.text for article in articles])
+
+
+@contextmanager
+def _timed(spent: dict[str, float], step: str) -> Iterator[None]:
     started = time.perf_counter()
-    for first in range(0, len(leads), settings.batch_size):
-        embed(leads[first:first + settings.batch_size])
-    return len(leads) / (time.perf_counter() - started)
+    yield
+    spent[step] = time.perf_counter() - started
 
 
 def replay_articles_per_s(settings: Settings, messages: list[tuple[str, bytes]],

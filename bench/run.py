@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from bench.corpus import make_corpus
-from bench.measures import encoder_articles_per_s, nlp_articles_per_s, replay_articles_per_s, state_scaling
+from bench.measures import replay_articles_per_s, stage_costs, state_scaling
 from bench.stream import WARMUP_ARTICLES, StreamRun, run_settings
 from talkwire.broker import LocalBroker
 from talkwire.settings import Settings
@@ -80,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
 
 def measure_all(base: Settings, args: argparse.Namespace, scratch: Path, logs: Path, corpus, paced, second, warmup
                 ) -> dict:
-    nlp_rate = nlp_articles_per_s(base, corpus)
-    encoder_rate = encoder_articles_per_s(base, corpus)
+    stages = stage_costs(base, corpus)
+    nlp_rate = 1000 / stages["nlp"]
+    encoder_rate = 1000 / stages["encoder"]
     models_rate = 1 / (1 / nlp_rate + 1 / encoder_rate)  # both models, one after the other, on one core
     with StreamRun(run_settings(base, scratch), 1, logs) as one:
         one.warm_up(warmup)
@@ -105,6 +106,8 @@ def measure_all(base: Settings, args: argparse.Namespace, scratch: Path, logs: P
         "nlp_articles_per_s": round(nlp_rate, 2),
         "encoder_articles_per_s": round(encoder_rate, 2),
         "e2e_vs_models": round(e2e_rate / models_rate, 3),
+        "e2e_vs_nlp_ceiling": round(stages["nlp"] / sum(stages.values()), 3),
+        "stage_ms_per_article": {step: round(ms, 3) for step, ms in stages.items()},
         "e2e_articles_per_s": round(e2e_rate, 2),
         "two_workers_articles_per_s": round(two_rate, 2),
         "replay_articles_per_s": round(replay_rate, 2),
@@ -128,6 +131,8 @@ def table(report: dict) -> str:
         f"{'bare nlp.pipe articles/s':<46} {report['nlp_articles_per_s']:>10}",
         f"{'sentence encoder alone, articles/s':<46} {report['encoder_articles_per_s']:>10}",
         f"{'end to end / (nlp.pipe + encoder)':<46} {report['e2e_vs_models']:>10}",
+        f"{'ms/article: ' + _stage_names(report):<46} {_stage_values(report):>10}",
+        f"{'e2e_vs_nlp ceiling: nlp / all steps above':<46} {report['e2e_vs_nlp_ceiling']:>10}",
         f"{'end to end articles/s, 1 worker':<46} {report['e2e_articles_per_s']:>10}",
         f"{'end to end articles/s, 2 workers':<46} {report['two_workers_articles_per_s']:>10}",
         f"{'offline replay articles/s':<46} {report['replay_articles_per_s']:>10}",
@@ -142,6 +147,14 @@ def table(report: dict) -> str:
         f"{'load average before / after':<46} {report['machine']['load_before']} / {report['machine']['load_after']}",
     ]
     return "\n".join(rows)
+
+
+def _stage_names(report: dict) -> str:
+    return " / ".join(report["stage_ms_per_article"])
+
+
+def _stage_values(report: dict) -> str:
+    return " / ".join(f"{ms:.2f}" for ms in report["stage_ms_per_article"].values())
 
 
 def _state_sizes(state: dict, label: str) -> str:

@@ -65,7 +65,7 @@ class Extractor:
                 outcomes.append(doc)
                 continue
             try:
-                enriched = self._enrich_doc(article, result, doc)
+                enriched = self.enrich_doc(article, result, doc)
             except Exception as exc:  # noqa: BLE001 - any failure is this article's dead letter
                 outcomes.append(_failure(article, exc))
                 continue
@@ -86,7 +86,8 @@ class Extractor:
                     docs.append(_failure(article, exc))
             return docs
 
-    def _enrich_doc(self, article: Article, result: LanguageResult, doc: Doc) -> EnrichedArticle:
+    def enrich_doc(self, article: Article, result: LanguageResult, doc: Doc) -> EnrichedArticle:
+        """The rules after NLP: entities, quotes, dates and the event frame of one parsed article."""
         limits = self.settings.limits
         language = result.language or "fr"
         gazetteer = load_gazetteer()
