@@ -19,6 +19,8 @@ from talkwire.processors.rule_text import (
     clause_at,
     has_cue,
     load_rule_data,
+    may_match,
+    plain_lower,
     split_sentences,
     zone_weight,
 )
@@ -82,7 +84,9 @@ def _present_in(text: str, triggers: dict[str, list[tuple[re.Pattern[str], float
                 ) -> dict[str, list[tuple[re.Pattern[str], float]]]:
     """The triggers found anywhere in ``text``: one search of the text instead of one per sentence
     rules out most of them (a sentence is a slice of the text, and the patterns have no anchors)."""
-    return {name: [(p, w) for p, w in pairs if p.search(text)] for name, pairs in triggers.items()}
+    lowered = plain_lower(text)
+    return {name: [(p, w) for p, w in pairs if may_match(p, lowered) and p.search(text)]
+            for name, pairs in triggers.items()}
 
 
 def classify_event_type(text: str, language: str) -> tuple[EventType, float]:
@@ -221,7 +225,9 @@ def extract_outcomes(text: str, language: str) -> tuple[list[str], list[str]]:
     language = _language(language)
     labels: set[str] = set()
     phrases: list[str] = []
-    present = [(rule, p) for rule in _outcome_rules(language) for p in rule.patterns if p.search(text)]
+    lowered = plain_lower(text)
+    present = [(rule, p) for rule in _outcome_rules(language) for p in rule.patterns
+               if may_match(p, lowered) and p.search(text)]
     for sentence in split_sentences(text):
         found = {
             rule.label

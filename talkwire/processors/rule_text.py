@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from re import _constants as sre, _parser  # re's own pattern parser (private; Python is pinned to 3.11)
 from typing import Any
 
 import yaml
@@ -22,6 +23,11 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"»”)]?(?=\s+[\"«“(]?[A-ZÀ-Ý0-9])
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
 # Quote marks that open/close a quoted span, for sentence splitting and quote extraction.
 QUOTE_PAIRS = {"«": "»", "“": "”", '"': '"'}
+# Characters that str.lower() maps to one character, the one re.IGNORECASE compares them by
+# (not so for "İ", "ı", "ſ", "µ", the Kelvin sign, Greek...): Latin-1 and Latin Extended-A but those,
+# general punctuation, currency signs.
+_NOT_PLAIN = re.compile(r"[^\x00-\xb4\xb6-\u012f\u0132-\u017e\u2000-\u206f\u20a0-\u20cf]")
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,50 @@ def cue_pattern(kind: str, language: str) -> re.Pattern[str]:
     cues = load_rule_data("context_cues")[kind]
     fragments = cues.get(language) or cues["en"]
     return re.compile("|".join(f"(?:{f})" for f in fragments), re.IGNORECASE)
+
+
+def plain_lower(text: str) -> str | None:
+    """``text.lower()`` if plain substring tests on it can stand in for case-insensitive matching."""
+    return None if _NOT_PLAIN.search(text) else text.lower()
+
+
+def may_match(pattern: re.Pattern[str], lowered: str | None) -> bool:
+    """False only if ``pattern`` cannot match the text that ``plain_lower`` gave ``lowered`` for:
+    every match holds one of the pattern's required literals, and a substring test is much cheaper
+    than an IGNORECASE search, which tries the whole pattern at every offset."""
+    literals = _required_literals(pattern)
+    return lowered is None or literals is None or any(literal in lowered for literal in literals)
+
+
+@cache
+def _required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-cased strings one of which every match of ``pattern`` contains, or None if unknown."""
+    found = _required(_parser.parse(pattern.pattern, pattern.flags))
+    if not found or min(map(len, found)) < 2 or any(_NOT_PLAIN.search(s) for s in found):
+        return None
+    return frozenset(s.lower() for s in found)
+
+
+def _required(items: _parser.SubPattern) -> set[str] | None:
+    """The best-known required literals of a parsed sequence: its literal runs, its groups and
+    repeated-at-least-once items; of those the set whose shortest string is longest."""
+    options: list[set[str] | None] = []
+    run = ""
+    for op, av in items:
+        if op is sre.LITERAL:
+            run += chr(av)
+            continue
+        options.append({run} if run else None)
+        run = ""
+        if op is sre.SUBPATTERN:
+            options.append(_required(av[-1]))
+        elif op is sre.BRANCH:
+            branches = [_required(branch) for branch in av[1]]
+            options.append(None if None in branches else set().union(*branches))
+        elif op in _REPEATS and av[0] >= 1:
+            options.append(_required(av[2]))
+    options.append({run} if run else None)
+    return max(filter(None, options), key=lambda option: min(map(len, option)), default=None)
 
 
 def has_cue(text: str, kind: str, language: str) -> bool:
