@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -36,6 +37,43 @@ class Sentence:
     end: int
     text: str
     paragraph: int
+    lowered: str | None = None  # plain_lower(text), for the literal prefilter
+
+    def finditer(self, pattern: Prefiltered) -> Iterator[re.Match[str]]:
+        return pattern.finditer(self.text, self.lowered)
+
+    def search(self, pattern: Prefiltered) -> re.Match[str] | None:
+        return pattern.search(self.text, self.lowered)
+
+
+@dataclass(frozen=True)
+class Prefiltered:
+    """A compiled pattern and the lower-cased strings one of which each of its matches holds (None:
+    unknown). A substring test rules the pattern out far cheaper than an IGNORECASE search, which
+    tries the whole pattern at every offset; ``search``/``finditer`` take the ``plain_lower`` of the
+    text to use it."""
+
+    pattern: re.Pattern[str]
+    literals: tuple[str, ...] | None
+
+    @classmethod
+    def compile(cls, pattern: str, flags: int = re.IGNORECASE) -> Prefiltered:
+        compiled = re.compile(pattern, flags)
+        return cls(compiled, _required_literals(compiled))
+
+    def may_match(self, lowered: str | None) -> bool:
+        """False only if the pattern cannot match the text that ``plain_lower`` gave ``lowered`` for."""
+        return lowered is None or self.literals is None or any(s in lowered for s in self.literals)
+
+    def may_occur(self, text: str, lowered: str | None) -> bool:
+        """Whether the pattern may match ``text``: the prefilter's answer, or a search without it."""
+        return self.may_match(lowered) if lowered is not None else self.pattern.search(text) is not None
+
+    def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.may_match(lowered) else None
+
+    def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text) if self.may_match(lowered) else iter(())
 
 
 @cache
@@ -99,6 +137,7 @@ def split_sentences(text: str) -> list[Sentence]:
 @lru_cache(maxsize=8)  # every rule of the extractor splits the same article text
 def _sentences(text: str) -> tuple[Sentence, ...]:
     sentences: list[Sentence] = []
+    lowered = plain_lower(text)  # plain text lowers character for character: slices line up
     for index, (offset, paragraph) in enumerate(paragraphs(text)):
         quoted = quote_spans(paragraph)
         begin = 0
@@ -107,19 +146,21 @@ def _sentences(text: str) -> tuple[Sentence, ...]:
             inside_quote = any(s < match.start() and cut < e for s, e, _ in quoted)
             if inside_quote or _is_abbreviation(paragraph, match.start() + 1):
                 continue
-            _append(sentences, text, offset + begin, offset + cut, index)
+            _append(sentences, text, lowered, offset + begin, offset + cut, index)
             begin = cut
-        _append(sentences, text, offset + begin, offset + len(paragraph), index)
+        _append(sentences, text, lowered, offset + begin, offset + len(paragraph), index)
     return tuple(sentences)
 
 
-def _append(sentences: list[Sentence], text: str, start: int, end: int, paragraph: int) -> None:
+def _append(sentences: list[Sentence], text: str, lowered: str | None, start: int, end: int, paragraph: int
+            ) -> None:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     if end > start:
-        sentences.append(Sentence(start, end, text[start:end], paragraph))
+        sentences.append(Sentence(start, end, text[start:end], paragraph,
+                                  None if lowered is None else lowered[start:end]))
 
 
 def zone_weight(paragraph: int) -> float:
@@ -140,21 +181,13 @@ def plain_lower(text: str) -> str | None:
     return None if _NOT_PLAIN.search(text) else text.lower()
 
 
-def may_match(pattern: re.Pattern[str], lowered: str | None) -> bool:
-    """False only if ``pattern`` cannot match the text that ``plain_lower`` gave ``lowered`` for:
-    every match holds one of the pattern's required literals, and a substring test is much cheaper
-    than an IGNORECASE search, which tries the whole pattern at every offset."""
-    literals = _required_literals(pattern)
-    return lowered is None or literals is None or any(literal in lowered for literal in literals)
-
-
-@cache
-def _required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+def _required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     """Lower-cased strings one of which every match of ``pattern`` contains, or None if unknown."""
     found = _required(_parser.parse(pattern.pattern, pattern.flags))
-    if not found or min(map(len, found)) < 2 or any(_NOT_PLAIN.search(s) for s in found):
+    if not found or any(_NOT_PLAIN.search(s) for s in found):
         return None
-    return frozenset(s.lower() for s in found)
+    literals = {s.lower() for s in found}
+    return tuple(sorted(s for s in literals if not any(t in s for t in literals - {s})))  # "juil" covers "juillet"
 
 
 def _required(items: _parser.SubPattern) -> set[str] | None:
