@@ -70,20 +70,35 @@ class _Actor:
 
 
 @dataclass(frozen=True)
+class _Endings:
+    """Folded cue words that a folded context may end with: the whole context, or after a space."""
+
+    words: frozenset[str]
+    spaced: tuple[str, ...]  # " " + word: one str.endswith call tests them all
+
+    @classmethod
+    def of(cls, words: tuple[str, ...]) -> _Endings:
+        return cls(frozenset(words), tuple(" " + word for word in words))
+
+    def end(self, context: str) -> bool:
+        return context in self.words or context.endswith(self.spaced)
+
+
+@dataclass(frozen=True)
 class _Cues:
-    party: tuple[str, ...]
-    non_party: tuple[str, ...]
-    venue: tuple[str, ...]
+    party: _Endings
+    non_party: _Endings
+    venue: _Endings
     actor_nouns: tuple[str, ...]
     role_nouns: tuple[str, ...]
     event_nouns: frozenset[str]
     conjunctions: tuple[str, ...]
-    non_venue: tuple[str, ...]
-    venue_before: tuple[str, ...]
+    non_venue: _Endings
+    venue_before: _Endings
     venue_after: tuple[str, ...]
     role_breakers: frozenset[str]
     role_start: re.Pattern[str]
-    summit_before: tuple[str, ...]
+    summit_before: _Endings
     summit_after: tuple[str, ...]
     leader_role: re.Pattern[str]
     delegation: re.Pattern[str]
@@ -154,12 +169,15 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
     def folded(name: str) -> tuple[str, ...]:
         return tuple(sorted({fold(w) for w in gazetteer.words(name, language)}, key=len, reverse=True))
 
-    return _Cues(folded("party_cues"), folded("non_party_cues"), folded("venue_cues"), folded("actor_nouns"),
+    def endings(name: str) -> _Endings:
+        return _Endings.of(folded(name))
+
+    return _Cues(endings("party_cues"), endings("non_party_cues"), endings("venue_cues"), folded("actor_nouns"),
                  folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"),
-                 folded("non_venue_cues"), folded("venue_compounds_before"), folded("venue_compounds_after"),
+                 endings("non_venue_cues"), endings("venue_compounds_before"), folded("venue_compounds_after"),
                  frozenset(folded("role_breakers")),
                  re.compile(rf"(?:{'|'.join(map(re.escape, folded('role_nouns')))})(?:e|s|es)?(?:\s|$)"),
-                 folded("summit_host_before"), folded("summit_host_after"),
+                 endings("summit_host_before"), folded("summit_host_after"),
                  _word_pattern(folded("leader_roles")), _word_pattern(folded("delegation_words")),
                  folded("attacker_nouns"), _word_pattern(folded("parliaments")))
 
@@ -197,10 +215,9 @@ def _before(text: str, start: int) -> str:
     return fold(clause)
 
 
-def _ends_with(context: str, words: tuple[str, ...]) -> bool:
+def _ends_with(context: str, endings: _Endings) -> bool:
     """True when the context ends with one of the words, with or without trailing articles."""
-    bare = _ARTICLES.sub("", context).rstrip()
-    return any(c == w or c.endswith(" " + w) for c in (context, bare) for w in words)
+    return endings.end(context) or endings.end(_ARTICLES.sub("", context).rstrip())
 
 
 def _actor_score(text: str, actor: _Actor, cues: _Cues, attack: bool = False) -> float:
