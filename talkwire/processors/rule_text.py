@@ -169,11 +169,11 @@ def zone_weight(paragraph: int) -> float:
 
 
 @cache
-def cue_pattern(kind: str, language: str) -> re.Pattern[str]:
+def cue_pattern(kind: str, language: str) -> Prefiltered:
     """The compiled context cues of one kind (data/context_cues.yaml) for a language."""
     cues = load_rule_data("context_cues")[kind]
     fragments = cues.get(language) or cues["en"]
-    return re.compile("|".join(f"(?:{f})" for f in fragments), re.IGNORECASE)
+    return Prefiltered.compile("|".join(f"(?:{f})" for f in fragments))
 
 
 def plain_lower(text: str) -> str | None:
@@ -213,7 +213,7 @@ def _required(items: _parser.SubPattern) -> set[str] | None:
 
 
 def has_cue(text: str, kind: str, language: str) -> bool:
-    return bool(cue_pattern(kind, language).search(text))
+    return bool(cue_pattern(kind, language).search(text, plain_lower(text)))
 
 
 def clause_at(sentence: Sentence, offset: int) -> str:
