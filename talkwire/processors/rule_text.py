@@ -63,7 +63,12 @@ class Prefiltered:
 
     def may_match(self, lowered: str | None) -> bool:
         """False only if the pattern cannot match the text that ``plain_lower`` gave ``lowered`` for."""
-        return lowered is None or self.literals is None or any(s in lowered for s in self.literals)
+        if lowered is None or self.literals is None:
+            return True
+        for literal in self.literals:  # not any(...): no generator to set up, in the hottest loop
+            if literal in lowered:
+                return True
+        return False
 
     def may_occur(self, text: str, lowered: str | None) -> bool:
         """Whether the pattern may match ``text``: the prefilter's answer, or a search without it."""
