@@ -24,6 +24,7 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"»”)]?(?=\s+[\"«“(]?[A-ZÀ-Ý0-9])
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
 # Quote marks that open/close a quoted span, for sentence splitting and quote extraction.
 QUOTE_PAIRS = {"«": "»", "“": "”", '"': '"'}
+_QUOTE_MARK = re.compile(f"[{re.escape(''.join(QUOTE_PAIRS.keys() | QUOTE_PAIRS.values()))}]")
 # Characters that str.lower() maps to one character, the one re.IGNORECASE compares them by
 # (not so for "İ", "ı", "ſ", "µ", the Kelvin sign, Greek...): Latin-1 and Latin Extended-A but those,
 # general punctuation, currency signs.
@@ -111,7 +112,8 @@ def quote_spans(paragraph: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = []
     opener: str | None = None
     start = 0
-    for i, char in enumerate(paragraph):
+    for mark in _QUOTE_MARK.finditer(paragraph):  # other characters change nothing
+        char, i = mark.group(), mark.start()
         if opener is None:
             if char in QUOTE_PAIRS:
                 opener, start = char, i
