@@ -27,7 +27,7 @@ from talkwire.processors.event_rules import (
     extract_outcomes,
     extract_round,
 )
-from talkwire.processors.entities import demonym_mentions
+from talkwire.processors.entities import demonym_mentions, doc_ents, doc_text
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
 from talkwire.processors.rule_text import Sentence, has_cue, split_sentences, zone_weight
@@ -114,7 +114,7 @@ class _Cues:
 def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[PersonSpan],
                 event_date: EventDate, *, quotes: list[Quote] = ()) -> EventFrame:
     """The event frame of the article whose text ``doc`` was built from."""
-    text = doc.text  # spaCy joins the tokens on every access: read once, pass on
+    text = doc_text(doc)
     cues = _cues(gazetteer, language)
     sentences = split_sentences(text)
     type_scores = event_type_scores(text, language)
@@ -193,7 +193,7 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 def _actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer) -> list[_Actor]:
     actors: list[_Actor] = []
     place_end = -1
-    for ent in doc.ents:
+    for ent in doc_ents(doc):
         entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
         if entry is None or entry.kind == "person":
             place_end = ent.end_char if entry is None and ent.label_ == "LOC" else -1
@@ -342,7 +342,7 @@ def _location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sentenc
     if event_type in NO_VENUE_TYPES:
         return Location(), 1.0
     candidates: list[tuple[float, GazetteerEntry]] = []
-    ents = doc.ents  # computed per access by spaCy: read once
+    ents = doc_ents(doc)
     mentions = [(ent.start_char, entry, _venue_weight(text, ent, cues, entry, sentences))
                 for ent in ents if (entry := _place_or_country(ents, ent, gazetteer))]
     mentions += _dateline(text, sentences, gazetteer)
