@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from talkwire.processors.entities import extract_entities
+from talkwire.processors.entities import demonym_mentions, doc_ents, doc_text, extract_entities
 from talkwire.processors.gazetteer import fold, load_gazetteer
 from talkwire.processors.nlp import load_pipeline
 from talkwire.settings import Limits, Settings
@@ -115,3 +115,10 @@ def test_a_lone_capitalised_word_is_no_person(french):
     persons = {e.canonical for e in entities if e.kind == "person"}
     assert "République" not in persons and "Présidentielle" not in persons
     assert "Emmanuel Macron" in persons
+
+
+def test_doc_text_and_ents_are_read_once_per_doc(english):
+    doc = english("Talks in Istanbul\n\nRussian and Ukrainian negotiators met in Istanbul on Tuesday.")
+    assert doc_text(doc) == doc.text and doc_text(doc) is doc_text(doc)
+    assert doc_ents(doc) == doc.ents and doc_ents(doc) is doc_ents(doc)
+    assert demonym_mentions(doc, "en", load_gazetteer()) is demonym_mentions(doc, "en", load_gazetteer())

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from talkwire.processors.entities import extract_entities
-from talkwire.processors.frame import build_frame
+from talkwire.processors.frame import _Endings, _ends_with, build_frame
 from talkwire.processors.gazetteer import load_gazetteer
 from talkwire.processors.nlp import load_pipeline
 from talkwire.processors.quotes import extract_quotes
@@ -216,3 +216,11 @@ def test_a_nationality_is_never_a_venue():
         "publiée jeudi dans la presse régionale.", "fr")
     assert frame.location.place != "Français"
     assert frame.location.country is None
+
+
+@pytest.mark.parametrize(("context", "expected"), [
+    ("negociations a", True), ("a", True), ("les pourparlers en", True), ("rencontre en la", True),
+    ("ukraine", False), ("blema", False), ("", False),
+])
+def test_ends_with_a_cue_word_whole_or_after_a_space(context, expected):
+    assert _ends_with(context, _Endings.of(("a", "en", "lors de"))) is expected

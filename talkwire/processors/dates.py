@@ -19,6 +19,7 @@ from babel.dates import get_day_names, get_month_names
 
 from talkwire.processors.records import DateMention, DatePrecision, EventDate
 from talkwire.processors.rule_text import (
+    Prefiltered,
     Sentence,
     alternation,
     clause_at,
@@ -81,9 +82,9 @@ class _Lexicon:
     relative: dict[str, int]
     before: dict[str, str]
     after: dict[str, str]
-    explicit: tuple[re.Pattern[str], ...]
-    weekday: re.Pattern[str]
-    relative_pattern: re.Pattern[str]
+    explicit: tuple[Prefiltered, ...]
+    weekday: Prefiltered
+    relative_pattern: Prefiltered
 
 
 def _names(words: list[str], language: str) -> str:
@@ -135,8 +136,8 @@ def _lexicon(language: str) -> _Lexicon:
     )
 
 
-def _bounded(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+def _bounded(pattern: str) -> Prefiltered:
+    return Prefiltered.compile(rf"(?<!\w)(?:{pattern})(?!\w)")
 
 
 def _lookup(table: dict[str, object], surface: str):
@@ -246,12 +247,12 @@ def find_date_mentions(
     for sentence in split_sentences(text):
         found: list[tuple[re.Match[str], DateMention]] = []
         for pattern in lexicon.explicit:
-            found += [(m, _explicit_mention(m, lexicon, publication)) for m in pattern.finditer(sentence.text)]
+            found += [(m, _explicit_mention(m, lexicon, publication)) for m in sentence.finditer(pattern)]
         found += [
             (m, _weekday_mention(m, lexicon, publication, sentence, language))
-            for m in lexicon.weekday.finditer(sentence.text)
+            for m in sentence.finditer(lexicon.weekday)
         ]
-        found += [(m, _relative_mention(m, lexicon, publication)) for m in lexicon.relative_pattern.finditer(sentence.text)]
+        found += [(m, _relative_mention(m, lexicon, publication)) for m in sentence.finditer(lexicon.relative_pattern)]
         for match, mention in found:
             if free(match):
                 taken.append((match.start(), match.end()))

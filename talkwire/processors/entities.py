@@ -7,7 +7,9 @@ longest full form becomes the canonical name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 from spacy.tokens import Doc, Span
@@ -17,6 +19,7 @@ from talkwire.processors.records import EntityMention, PersonSpan
 from talkwire.settings import Limits
 
 SURNAME_SIMILARITY = 85.0
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -53,7 +56,7 @@ def extract_entities(doc: Doc, language: str, gazetteer: Gazetteer, limits: Limi
     people: list[tuple[_NameSpan, GazetteerEntry]] = []
     unknown_names: list[_NameSpan] = []
     honorifics = {fold(h) for h in gazetteer.words("honorifics", language)}
-    for ent in doc.ents:
+    for ent in doc_ents(doc):
         entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
         if entry is None and ent.label_ == "PER":
             name = _without_honorific(ent, honorifics)
@@ -89,22 +92,38 @@ class DemonymMention:
     code: str  # the state or organisation the adjective refers to
 
 
+def _per_doc(doc: Doc, key: str, make: Callable[[], _T]) -> _T:
+    """``make()``, computed once per Doc and kept in ``doc.user_data`` under ``key`` (the pipeline is
+    done with the Doc by then: its tokens and entities no longer change)."""
+    if key not in doc.user_data:
+        doc.user_data[key] = make()
+    return doc.user_data[key]
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, which spaCy joins from the tokens on every access."""
+    return _per_doc(doc, "talkwire.text", lambda: doc.text)
+
+
+def doc_ents(doc: Doc) -> tuple[Span, ...]:
+    """``doc.ents``, which spaCy builds anew on every access."""
+    return _per_doc(doc, "talkwire.ents", lambda: doc.ents)
+
+
 def demonym_mentions(doc: Doc, language: str, gazetteer: Gazetteer) -> list[DemonymMention]:
     """Words such as 'ukrainienne' or 'Russian' outside gazetteer names, found once per Doc (the
-    entities and the parties both read them; kept in ``doc.user_data``)."""
-    cached = doc.user_data.get(_DEMONYMS_KEY)
-    if cached is None:
-        in_entity = {i for ent in doc.ents if ent.ent_id_ for i in range(ent.start, ent.end)}
-        cached = []
-        for token in doc:
-            code = None if token.i in in_entity or not token.is_alpha else gazetteer.demonym(token.text, language)
-            if code:
-                cached.append(DemonymMention(token.idx, token.idx + len(token.text), token.text, code))
-        doc.user_data[_DEMONYMS_KEY] = cached
-    return cached
+    entities and the parties both read them)."""
+    return _per_doc(doc, "talkwire.demonyms", lambda: _find_demonyms(doc, language, gazetteer))
 
 
-_DEMONYMS_KEY = "talkwire.demonyms"
+def _find_demonyms(doc: Doc, language: str, gazetteer: Gazetteer) -> list[DemonymMention]:
+    in_entity = {i for ent in doc_ents(doc) if ent.ent_id_ for i in range(ent.start, ent.end)}
+    found = []
+    for token in doc:
+        code = None if token.i in in_entity or not token.is_alpha else gazetteer.demonym(token.text, language)
+        if code:
+            found.append(DemonymMention(token.idx, token.idx + len(token.text), token.text, code))
+    return found
 
 
 def _tally_demonyms(doc: Doc, language: str, gazetteer: Gazetteer, tallies: dict[str, _Tally]) -> None:

@@ -14,11 +14,13 @@ from functools import cache
 
 from talkwire.processors.records import EventType
 from talkwire.processors.rule_text import (
+    Prefiltered,
     Sentence,
     alternation,
     clause_at,
     has_cue,
     load_rule_data,
+    plain_lower,
     split_sentences,
     zone_weight,
 )
@@ -34,8 +36,8 @@ def _language(language: str) -> str:
     return language if language in ("fr", "en") else "en"
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+def _compile(pattern: str) -> Prefiltered:
+    return Prefiltered.compile(rf"(?<!\w)(?:{pattern})(?!\w)")
 
 
 def _confidence(best: float, total: float) -> float:
@@ -53,7 +55,7 @@ def _is_background(text: str, language: str) -> bool:
 
 
 @cache
-def _type_triggers(language: str) -> dict[str, list[tuple[re.Pattern[str], float]]]:
+def _type_triggers(language: str) -> dict[str, list[tuple[Prefiltered, float]]]:
     types = load_rule_data("event_types")["types"]
     return {
         name: [(_compile(pattern), float(weight)) for pattern, weight in rules.get(language, [])]
@@ -70,7 +72,7 @@ def event_type_scores(text: str, language: str) -> dict[str, float]:
     for sentence in split_sentences(text):
         for name, triggers in present.items():
             for pattern, weight in triggers:
-                matches = list(pattern.finditer(sentence.text))[: config["max_hits_per_sentence"]]
+                matches = list(sentence.finditer(pattern))[: config["max_hits_per_sentence"]]
                 for match in matches:
                     background = _is_background(clause_at(sentence, match.start()), language)
                     factor = config["background_factor"] if background else 1.0
@@ -78,11 +80,12 @@ def event_type_scores(text: str, language: str) -> dict[str, float]:
     return scores
 
 
-def _present_in(text: str, triggers: dict[str, list[tuple[re.Pattern[str], float]]]
-                ) -> dict[str, list[tuple[re.Pattern[str], float]]]:
-    """The triggers found anywhere in ``text``: one search of the text instead of one per sentence
-    rules out most of them (a sentence is a slice of the text, and the patterns have no anchors)."""
-    return {name: [(p, w) for p, w in pairs if p.search(text)] for name, pairs in triggers.items()}
+def _present_in(text: str, triggers: dict[str, list[tuple[Prefiltered, float]]]
+                ) -> dict[str, list[tuple[Prefiltered, float]]]:
+    """The triggers that may match somewhere in ``text``: one test of the text instead of one per
+    sentence rules out most of them (a sentence is a slice of the text, and the patterns have no anchors)."""
+    lowered = plain_lower(text)
+    return {name: [(p, w) for p, w in pairs if p.may_occur(text, lowered)] for name, pairs in triggers.items()}
 
 
 def classify_event_type(text: str, language: str) -> tuple[EventType, float]:
@@ -114,7 +117,7 @@ def decide_event_type(scores: dict[str, float]) -> tuple[EventType, float]:
 
 @dataclass(frozen=True)
 class _RoundRules:
-    pattern: re.Pattern[str]
+    pattern: Prefiltered
     ordinals: dict[str, int]
     preceding: re.Pattern[str]
     since: re.Pattern[str]
@@ -144,7 +147,7 @@ def extract_round(text: str, language: str) -> tuple[int | None, float]:
     rules = _round_rules(language)
     scores: dict[int, float] = {}
     for sentence in split_sentences(text):
-        for match in rules.pattern.finditer(sentence.text):
+        for match in sentence.finditer(rules.pattern):
             clause = clause_at(sentence, match.start())
             if _is_background(clause, language) or rules.preceding.search(sentence.text[: match.start()]):
                 continue
@@ -164,7 +167,7 @@ def extract_round(text: str, language: str) -> tuple[int | None, float]:
 @dataclass(frozen=True)
 class _OutcomeRule:
     label: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Prefiltered, ...]
     negatable: bool
     suppresses: tuple[str, ...]
     context: re.Pattern[str] | None  # the sentence must match it too (e.g. an agreement verb)
@@ -190,7 +193,7 @@ def _outcome_rules(language: str) -> tuple[_OutcomeRule, ...]:
 
 
 @cache
-def _result_cues(language: str) -> re.Pattern[str]:
+def _result_cues(language: str) -> Prefiltered:
     return _compile("|".join(load_rule_data("outcomes")["result_cues"][language]))
 
 
@@ -221,15 +224,16 @@ def extract_outcomes(text: str, language: str) -> tuple[list[str], list[str]]:
     language = _language(language)
     labels: set[str] = set()
     phrases: list[str] = []
-    present = [(rule, p) for rule in _outcome_rules(language) for p in rule.patterns if p.search(text)]
+    lowered = plain_lower(text)
+    present = [(rule, p) for rule in _outcome_rules(language) for p in rule.patterns if p.may_occur(text, lowered)]
     for sentence in split_sentences(text):
         found = {
             rule.label
             for rule, pattern in present
-            for match in pattern.finditer(sentence.text)
+            for match in sentence.finditer(pattern)
             if _holds(rule, sentence, match, language)
         }
-        reports_result = _result_cues(language).search(sentence.text) and not has_cue(sentence.text, "other_event", language)
+        reports_result = sentence.search(_result_cues(language)) and not has_cue(sentence.text, "other_event", language)
         if (found or reports_result) and _phrase(sentence) not in phrases:
             phrases.append(_phrase(sentence))
         labels |= found

@@ -11,7 +11,7 @@ from collections import defaultdict
 from spacy.tokens import Doc
 
 from talkwire.processors.dates import choose_event_date, find_date_mentions
-from talkwire.processors.entities import extract_entities
+from talkwire.processors.entities import doc_text, extract_entities
 from talkwire.processors.errors import InputError
 from talkwire.processors.frame import build_frame
 from talkwire.processors.gazetteer import load_gazetteer
@@ -92,7 +92,7 @@ class Extractor:
         language = result.language or "fr"
         gazetteer = load_gazetteer()
         entities, people = extract_entities(doc, language, gazetteer, limits)
-        text = doc.text
+        text = doc_text(doc)
         quotes = extract_quotes(text, language, people)[: limits.max_quotes]
         dates = find_date_mentions(text, language, article.published_at, article.published_precision)
         event_date = choose_event_date(dates, text, language, article.published_at, article.published_precision)

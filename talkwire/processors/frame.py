@@ -27,7 +27,7 @@ from talkwire.processors.event_rules import (
     extract_outcomes,
     extract_round,
 )
-from talkwire.processors.entities import demonym_mentions
+from talkwire.processors.entities import demonym_mentions, doc_ents, doc_text
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
 from talkwire.processors.rule_text import Sentence, has_cue, split_sentences, zone_weight
@@ -70,20 +70,35 @@ class _Actor:
 
 
 @dataclass(frozen=True)
+class _Endings:
+    """Folded cue words that a folded context may end with: the whole context, or after a space."""
+
+    words: frozenset[str]
+    spaced: tuple[str, ...]  # " " + word: one str.endswith call tests them all
+
+    @classmethod
+    def of(cls, words: tuple[str, ...]) -> _Endings:
+        return cls(frozenset(words), tuple(" " + word for word in words))
+
+    def end(self, context: str) -> bool:
+        return context in self.words or context.endswith(self.spaced)
+
+
+@dataclass(frozen=True)
 class _Cues:
-    party: tuple[str, ...]
-    non_party: tuple[str, ...]
-    venue: tuple[str, ...]
+    party: _Endings
+    non_party: _Endings
+    venue: _Endings
     actor_nouns: tuple[str, ...]
     role_nouns: tuple[str, ...]
     event_nouns: frozenset[str]
     conjunctions: tuple[str, ...]
-    non_venue: tuple[str, ...]
-    venue_before: tuple[str, ...]
+    non_venue: _Endings
+    venue_before: _Endings
     venue_after: tuple[str, ...]
     role_breakers: frozenset[str]
     role_start: re.Pattern[str]
-    summit_before: tuple[str, ...]
+    summit_before: _Endings
     summit_after: tuple[str, ...]
     leader_role: re.Pattern[str]
     delegation: re.Pattern[str]
@@ -99,7 +114,7 @@ class _Cues:
 def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[PersonSpan],
                 event_date: EventDate, *, quotes: list[Quote] = ()) -> EventFrame:
     """The event frame of the article whose text ``doc`` was built from."""
-    text = doc.text  # spaCy joins the tokens on every access: read once, pass on
+    text = doc_text(doc)
     cues = _cues(gazetteer, language)
     sentences = split_sentences(text)
     type_scores = event_type_scores(text, language)
@@ -154,12 +169,15 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
     def folded(name: str) -> tuple[str, ...]:
         return tuple(sorted({fold(w) for w in gazetteer.words(name, language)}, key=len, reverse=True))
 
-    return _Cues(folded("party_cues"), folded("non_party_cues"), folded("venue_cues"), folded("actor_nouns"),
+    def endings(name: str) -> _Endings:
+        return _Endings.of(folded(name))
+
+    return _Cues(endings("party_cues"), endings("non_party_cues"), endings("venue_cues"), folded("actor_nouns"),
                  folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"),
-                 folded("non_venue_cues"), folded("venue_compounds_before"), folded("venue_compounds_after"),
+                 endings("non_venue_cues"), endings("venue_compounds_before"), folded("venue_compounds_after"),
                  frozenset(folded("role_breakers")),
                  re.compile(rf"(?:{'|'.join(map(re.escape, folded('role_nouns')))})(?:e|s|es)?(?:\s|$)"),
-                 folded("summit_host_before"), folded("summit_host_after"),
+                 endings("summit_host_before"), folded("summit_host_after"),
                  _word_pattern(folded("leader_roles")), _word_pattern(folded("delegation_words")),
                  folded("attacker_nouns"), _word_pattern(folded("parliaments")))
 
@@ -175,7 +193,7 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 def _actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer) -> list[_Actor]:
     actors: list[_Actor] = []
     place_end = -1
-    for ent in doc.ents:
+    for ent in doc_ents(doc):
         entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
         if entry is None or entry.kind == "person":
             place_end = ent.end_char if entry is None and ent.label_ == "LOC" else -1
@@ -197,10 +215,9 @@ def _before(text: str, start: int) -> str:
     return fold(clause)
 
 
-def _ends_with(context: str, words: tuple[str, ...]) -> bool:
+def _ends_with(context: str, endings: _Endings) -> bool:
     """True when the context ends with one of the words, with or without trailing articles."""
-    bare = _ARTICLES.sub("", context).rstrip()
-    return any(c == w or c.endswith(" " + w) for c in (context, bare) for w in words)
+    return endings.end(context) or endings.end(_ARTICLES.sub("", context).rstrip())
 
 
 def _actor_score(text: str, actor: _Actor, cues: _Cues, attack: bool = False) -> float:
@@ -325,7 +342,7 @@ def _location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sentenc
     if event_type in NO_VENUE_TYPES:
         return Location(), 1.0
     candidates: list[tuple[float, GazetteerEntry]] = []
-    ents = doc.ents  # computed per access by spaCy: read once
+    ents = doc_ents(doc)
     mentions = [(ent.start_char, entry, _venue_weight(text, ent, cues, entry, sentences))
                 for ent in ents if (entry := _place_or_country(ents, ent, gazetteer))]
     mentions += _dateline(text, sentences, gazetteer)

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from talkwire.processors.records import PersonSpan, Quote
-from talkwire.processors.rule_text import Sentence, alternation, load_rule_data, quote_spans, split_sentences
+from talkwire.processors.rule_text import (
+    Prefiltered,
+    Sentence,
+    alternation,
+    load_rule_data,
+    quote_spans,
+    split_sentences,
+)
 
 # How far after a quote an attribution cue may start ("…", a écrit sur Twitter X).
 _AFTER_WINDOW = 160
@@ -25,7 +32,7 @@ _AFTER_WINDOW = 160
 class _Cues:
     pronoun_after: re.Pattern[str]  # "a-t-il ajouté", "selon lui", "he said"
     pronoun_subject: re.Pattern[str]  # sentence opening "Il a ajouté", "He said"
-    named: re.Pattern[str]  # a speech verb or source word that names someone nearby
+    named: Prefiltered  # a speech verb or source word that names someone nearby
 
 
 @cache
@@ -49,7 +56,8 @@ def _cues(language: str) -> _Cues:
         pronoun_after = rf"\b{pronoun}\s+(?:also\s+|later\s+|then\s+|has\s+|had\s+)?{verb}\b|\b{verb}\s+{pronoun}\b"
         pronoun_subject = rf"^{pronoun}\s+(?:\w+\s+)?{verb}\b"
         named = rf"\b{verb}\b|\b{sources}\b"
-    return _Cues(*(re.compile(p, re.IGNORECASE) for p in (pronoun_after, pronoun_subject, named)))
+    return _Cues(re.compile(pronoun_after, re.IGNORECASE), re.compile(pronoun_subject, re.IGNORECASE),
+                 Prefiltered.compile(named))
 
 
 def _quoted(text: str, min_words: int) -> list[tuple[int, int]]:
@@ -101,7 +109,7 @@ def _attribute_before(text: str, sentence: Sentence, start: int, people, cues: _
 
 def _speaker_of_statement(sentence: Sentence, people: list[PersonSpan], cues: _Cues) -> PersonSpan | None:
     """The person a quote-less sentence reports speaking ("X a indiqué que …"), for later pronouns."""
-    if match := cues.named.search(sentence.text):
+    if match := sentence.search(cues.named):
         return _nearest_person(people, sentence.start, sentence.end, sentence.start + match.start())
     return None
 
