@@ -141,3 +141,9 @@ def test_future_clause_elsewhere_in_the_sentence_does_not_move_a_weekday():
 def test_comparison_with_an_old_year_is_not_another_event():
     text = "Oil at highest since 2008\n\nOil prices surged to their highest since 2008 on Monday.\n\nBlinken said on Sunday that a ban was discussed."
     assert event_date(text, "en", "2022-03-07T12:30:00+00:00").date == "2022-03-07"
+
+
+def test_weekday_with_dotted_capital_i_resolves() -> None:
+    mentions = find_date_mentions("Les délégations se sont réunies JEUDİ à İstanbul.", "fr",
+                                  "2022-03-05T10:00:00+00:00", "day")
+    assert [m.date for m in mentions] == ["2022-03-03"]

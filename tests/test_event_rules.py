@@ -235,3 +235,12 @@ def test_may_match_never_rules_out_a_matching_trigger():
                 article = orjson.loads(line)
                 text = f"{article['title']}\n\n{article['body']}"
                 assert all(p.may_match(plain_lower(text)) for p in patterns if p.pattern.search(text))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The FİRST round of talks in İstanbul ended.", 1),  # lower() gives "fi̇rst": İ keeps its dot
+    ("La DEUXİÈME session de pourparlers a eu lieu.", 2),
+    ("The ſecond round of talks ended.", 2),  # re.IGNORECASE matches ſ for s
+])
+def test_round_ordinals_with_special_case_folding(text: str, expected: int) -> None:
+    assert extract_round(text, "fr" if "session" in text else "en")[0] == expected

@@ -25,8 +25,8 @@ from talkwire.processors.rule_text import (
     clause_at,
     has_cue,
     load_rule_data,
+    lookup_word,
     split_sentences,
-    strip_accents,
     zone_weight,
 )
 
@@ -140,20 +140,12 @@ def _bounded(pattern: str) -> Prefiltered:
     return Prefiltered.compile(rf"(?<!\w)(?:{pattern})(?!\w)")
 
 
-def _lookup(table: dict[str, object], surface: str):
-    key = surface.lower()
-    if key in table:
-        return table[key]
-    bare = {strip_accents(k): v for k, v in table.items()}
-    return bare.get(strip_accents(key))
-
-
 # --------------------------------------------------------------------------- resolution
 
 
 def _explicit_mention(match: re.Match[str], lexicon: _Lexicon, publication: Publication) -> DateMention:
     month_text = match["month"]
-    month = int(month_text) if month_text.isdigit() else _lookup(lexicon.months, month_text.rstrip("."))
+    month = int(month_text) if month_text.isdigit() else lookup_word(lexicon.months, month_text.rstrip("."))
     day = int(match["day"])
     year = int(match["year"]) if match["year"] else _year_near_publication(month, day, publication)
     resolved = _safe_date(year, month, day) if year else None
@@ -183,7 +175,7 @@ def _year_near_publication(month: int | None, day: int, publication: Publication
 def _weekday_direction(match: re.Match[str], lexicon: _Lexicon, clause: str, language: str) -> str:
     for key, table in (("after", lexicon.after), ("before", lexicon.before)):
         if match[key]:
-            direction = _lookup(table, match[key])
+            direction = lookup_word(table, match[key])
             if direction != "current":
                 return direction
     return "future" if has_cue(clause, "future", language) else "current"
@@ -202,7 +194,7 @@ def _resolve_weekday(weekday: int, direction: str, day: date) -> date:
 
 
 def _weekday_mention(match, lexicon, publication, sentence, language) -> DateMention:
-    weekday = _lookup(lexicon.weekdays, match["weekday"])
+    weekday = lookup_word(lexicon.weekdays, match["weekday"])
     direction = _weekday_direction(match, lexicon, clause_at(sentence, match.start()).lower(), language)
     if publication.day:
         resolved = _resolve_weekday(weekday, direction, publication.day)
@@ -218,7 +210,7 @@ def _weekday_mention(match, lexicon, publication, sentence, language) -> DateMen
 
 
 def _relative_mention(match, lexicon, publication) -> DateMention:
-    shift = _lookup(lexicon.relative, match.group())
+    shift = lookup_word(lexicon.relative, match.group())
     if publication.day:
         resolved = publication.day + timedelta(days=shift)
         return DateMention(text=match.group(), offset=match.start(), date=resolved.isoformat(), precision="day")

@@ -20,6 +20,7 @@ from talkwire.processors.rule_text import (
     clause_at,
     has_cue,
     load_rule_data,
+    lookup_word,
     plain_lower,
     split_sentences,
     zone_weight,
@@ -153,7 +154,9 @@ def extract_round(text: str, language: str) -> tuple[int | None, float]:
                 continue
             if rules.since.search(sentence.text[match.end() :]):
                 continue
-            value = rules.ordinals[match["ordinal"].lower()]
+            value = lookup_word(rules.ordinals, match["ordinal"])
+            if value is None:  # an ordinal the folding cannot map back: not evidence, not a crash
+                continue
             scores[value] = scores.get(value, 0.0) + zone_weight(sentence.paragraph)
     if not scores:
         return None, 0.0

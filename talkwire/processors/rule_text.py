@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from re import _constants as sre, _parser  # re's own pattern parser (private; Python is pinned to 3.11)
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+
+T = TypeVar("T")
 
 # Abbreviations whose final dot does not end a sentence ("M. Podoliak", "Mr. Lavrov", "J.").
 _ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mmes|MM|Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Prof|No|Jan|Feb|Aug|Sept|Oct|Nov|Dec|vs|etc)|\b[A-ZÀ-Ý])\.$")
@@ -90,6 +92,16 @@ def load_rule_data(name: str) -> dict[str, Any]:
 
 def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def lookup_word(table: Mapping[str, T], surface: str) -> T | None:
+    """The entry of a word that a case-insensitive pattern matched: by its lower-case form, else folded
+    ("Jeudİ", "FİRST" and "ſecond" match "jeudi", "first" and "second", but lower() keeps İ's dot)."""
+    key = surface.lower()
+    if key in table:
+        return table[key]
+    bare = {strip_accents(k.casefold()): v for k, v in table.items()}
+    return bare.get(strip_accents(surface.casefold()))
 
 
 def accent_insensitive(word: str) -> str:
