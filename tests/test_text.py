@@ -67,6 +67,15 @@ def test_strip_html_keeps_paragraphs_and_drops_non_content():
     assert text == "Les délégations se sont rencontrées.\n\nUne ligne et une autre & fin."
 
 
+@pytest.mark.parametrize("html", ["<div><p>Suite du texte.</p></div", '<p>Suite du texte.</p><span class="x'])
+def test_strip_html_drops_a_tag_cut_off_by_the_end_of_the_body(html: str) -> None:
+    assert normalise_text(strip_html(html)) == "Suite du texte."
+
+
+def test_strip_html_keeps_a_lone_less_than_sign_at_the_end() -> None:
+    assert normalise_text(strip_html("<p>Les prix</p> montent si a <")).endswith("montent si a <")
+
+
 def test_strip_html_is_a_no_op_for_plain_text():
     text = "Si a < b et c > d, rien ne change.\n\nDeuxième paragraphe."
     assert not looks_like_html(text)

@@ -37,6 +37,9 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _HTML_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+# A tag cut off by the end of a truncated body ("...</div"): HTMLParser.close() would keep it as text,
+# a browser drops it.
+_UNFINISHED_TAG = re.compile(r"<[/!?]?[A-Za-z][^<>]*\Z")
 
 
 def normalise_text(text: str) -> str:
@@ -80,7 +83,7 @@ def strip_html(text: str) -> str:
     if not looks_like_html(text):
         return text
     parser = _VisibleText()
-    parser.feed(text)
+    parser.feed(_UNFINISHED_TAG.sub("", text))
     parser.close()
     return "".join(parser.parts)
 
