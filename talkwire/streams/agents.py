@@ -181,7 +181,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
             features = ArticleFeatures.from_json(event.value)
             if _text(topology.published.get(features.article_id, b"")) == features.content_hash:
                 continue  # a redelivery: its outputs are out already; an evicted member must not come back
-            store = BlockStore(topology.cluster_state, block_key)
+            store = BlockStore.open(topology.cluster_state, block_key)
             try:
                 result = cluster_article(store, features, settings.limits)
             except Exception as error:  # noqa: BLE001 - dead-lettered, the block keeps its state
