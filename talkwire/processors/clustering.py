@@ -177,13 +177,25 @@ def _day_members(state: _State, day: str) -> list[SortKey]:
 # --------------------------------------------------------------------------- the store
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """What ``pair_score`` reads of an article, decoded once: it runs for hundreds of pairs per article."""
+
+    round: int | None
+    day: int | None  # the event day's ordinal, when the frame dates it to the day
+    parties: frozenset[str]
+    event_type: str
+    country: str | None
+    entities: frozenset[str]  # people and places
+
+
 @dataclass
 class _Decoded:
     features: ArticleFeatures
     signature: np.ndarray
     vector: np.ndarray
     frame: EventFrame
-    entities: frozenset[str]
+    evidence: _Evidence
 
 
 @lru_cache(maxsize=DECODED_CACHE_SIZE)
@@ -194,17 +206,21 @@ def _decode(raw: bytes) -> _Decoded:
     third of the cache's memory.
     """
     features = ArticleFeatures.from_json(raw)
+    frame = features.enriched.frame or EventFrame()
     entities = frozenset(
         f"{entity.kind}:{entity.canonical}" for entity in features.enriched.entities if entity.kind in ("person", "place")
     )
+    day = _event_day(frame)
+    evidence = _Evidence(round=frame.round, day=day.toordinal() if day else None, parties=frozenset(frame.parties),
+                         event_type=frame.event_type, country=frame.location.country, entities=entities)
     return _Decoded(
         features=features.model_copy(
             update={"minhash": "", "embedding": None, "enriched": features.enriched.model_copy(update={"entities": []})}
         ),
         signature=decode_signature(features.minhash),
         vector=decode_vector(features.embedding or ""),
-        frame=features.enriched.frame or EventFrame(),
-        entities=entities,
+        frame=frame,
+        evidence=evidence,
     )
 
 
@@ -522,30 +538,29 @@ def _event_scores(state: _State, member: BlockMember, mine: _Decoded) -> dict[st
     """Best pair score of the member against the representatives of each event it can score with."""
     labels = {label for key in _candidate_keys(mine.frame, tuple(member.sort_key)) for label in state.labels(key)}
     roots = sorted({root for label in labels if (root := state.resolve(label))})
-    pairs = [(root, other) for root in roots for _, other in reversed(state.event(root).representatives)]
+    pairs = [(root, state.decoded(other)) for root in roots for _, other in reversed(state.event(root).representatives)]
     if not pairs:
         return {}
-    similarities = np.array([state.decoded(other).vector for _, other in pairs]) @ mine.vector
+    similarities = np.array([theirs.vector for _, theirs in pairs]) @ mine.vector
     scores: dict[str, float] = {}
-    for (label, other), similarity in zip(pairs, similarities.tolist()):
+    for (label, theirs), similarity in zip(pairs, similarities.tolist()):
         if similarity + MAX_FRAME_BONUS >= JOIN_SCORE:
-            score = pair_score(mine, state.decoded(other), similarity)
+            score = pair_score(mine.evidence, theirs.evidence, similarity)
             scores[label] = max(score, scores.get(label, score))
     return scores
 
 
-def pair_score(first: _Decoded, second: _Decoded, similarity: float) -> float:
+def pair_score(a: _Evidence, b: _Evidence, similarity: float) -> float:
     """Embedding cosine plus language-independent frame evidence; -1 when the frames conflict."""
-    a, b = first.frame, second.frame
     if a.round is not None and b.round is not None and a.round != b.round:
         return -1.0
-    day_gap = _day_gap(a, b)
+    day_gap = None if a.day is None or b.day is None else abs(a.day - b.day)
     if day_gap is not None and day_gap > DATE_TOLERANCE_DAYS:
         return -1.0
     score = similarity
     if a.parties and b.parties:  # disjoint party sets are evidence against, not just no evidence
         score += 0.25 * _jaccard(a.parties, b.parties) - 0.10
-    score += 0.10 * _jaccard(first.entities, second.entities)
+    score += 0.10 * _jaccard(a.entities, b.entities)
     if day_gap == 0:
         score += 0.05
     if a.round is not None and a.round == b.round:
@@ -556,18 +571,12 @@ def pair_score(first: _Decoded, second: _Decoded, similarity: float) -> float:
         # One report names the kind of event and the other names none: weak evidence against
         # (a same-day story about one of the leaders is not a report of their call).
         score -= UNTYPED_PENALTY
-    if a.location.country and b.location.country and a.location.country != b.location.country:
+    if a.country and b.country and a.country != b.country:
         score -= 0.10
     return score
 
 
-def _day_gap(a: EventFrame, b: EventFrame) -> int | None:
-    first, second = _event_day(a), _event_day(b)
-    return None if first is None or second is None else abs((first - second).days)
-
-
-def _jaccard(first: Iterable[str], second: Iterable[str]) -> float:
-    first, second = set(first), set(second)
+def _jaccard(first: frozenset[str], second: frozenset[str]) -> float:
     return len(first & second) / len(first | second) if first or second else 0.0
 
 
