@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -25,6 +25,7 @@ from talkwire.settings import Settings
 SMALL_STATE = 1_000
 FULL_WINDOW_STATE = 10_000  # 33 days of synthetic history: the 14-day active window is full
 PROBE_ARTICLES = 500  # articles timed at each state size
+WRITES_PROBE_ARTICLES = 300  # then counted: one synthetic day, as eviction drops whole days
 
 
 def stage_costs(settings: Settings, messages: list[tuple[str, bytes]]) -> dict[str, float]:
@@ -85,10 +86,11 @@ def replay_articles_per_s(settings: Settings, messages: list[tuple[str, bytes]],
 
 def state_scaling(settings: Settings, total: int) -> dict[str, float]:
     """Clustering cost per article once ``SMALL_STATE``, ``FULL_WINDOW_STATE`` and ``total`` articles went
-    through the block (synthetic history: 300 articles a day, 10 per event), with the store's size and
-    the process RSS. At 1k articles the active window holds 3 days of history; from 10k on it is full."""
+    through the block (synthetic history: 300 articles a day, 10 per event), with the store's size, the
+    process RSS and the keys written and deleted per article (each one changelog record in a worker).
+    At 1k articles the active window holds 3 days of history; from 10k on it is full."""
     store: dict[str, bytes] = {}
-    history = synthetic_history(total + 2 * PROBE_ARTICLES)
+    history = synthetic_history(total + 3 * (PROBE_ARTICLES + WRITES_PROBE_ARTICLES))
     figures: dict[str, float] = {}
     fed = 0
     for label, seen in (("small", SMALL_STATE), ("full_window", FULL_WINDOW_STATE), ("large", total)):
@@ -100,10 +102,43 @@ def state_scaling(settings: Settings, total: int) -> dict[str, float]:
         for features in probe:
             cluster_article(store, features, settings.limits)
         figures[f"{label}_ms_per_article"] = (time.perf_counter() - started) * 1000 / PROBE_ARTICLES
+        writes = _count_writes(store, list(islice(history, WRITES_PROBE_ARTICLES)), settings)
+        fed += WRITES_PROBE_ARTICLES
+        figures[f"{label}_writes_per_article"], figures[f"{label}_deletes_per_article"] = writes
         figures[f"{label}_state_keys"] = len(store)
         figures[f"{label}_state_mb"] = sum(len(k) + len(v) for k, v in store.items()) / 2**20
         figures[f"{label}_rss_mb"] = rss_mb()
     return figures
+
+
+def _count_writes(store: dict[str, bytes], probe: list, settings: Settings) -> tuple[float, float]:
+    """Keys written and keys deleted per article (counted apart from the timed run, which stays unwrapped)."""
+    counting = _CountingStore(store)
+    for features in probe:
+        cluster_article(counting, features, settings.limits)
+    return counting.writes / len(probe), counting.deletes / len(probe)
+
+
+class _CountingStore(MutableMapping[str, bytes]):
+    def __init__(self, store: dict[str, bytes]) -> None:
+        self.store, self.writes, self.deletes = store, 0, 0
+
+    def __getitem__(self, key: str) -> bytes:
+        return self.store[key]
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        self.writes += 1
+        self.store[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        self.deletes += 1
+        del self.store[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.store)
+
+    def __len__(self) -> int:
+        return len(self.store)
 
 
 def rss_mb(pid: int | str = "self") -> float:

@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 import orjson
+from threadpoolctl import threadpool_limits
 
 from bench.corpus import make_corpus
 from bench.measures import replay_articles_per_s, stage_costs, state_scaling
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    threadpool_limits(1)  # the in-process measures run BLAS as a worker does (talkwire worker pins it to one thread)
     load_before = os.getloadavg()
     started = time.monotonic()
     corpus = make_corpus(args.articles, tag="a")
@@ -107,6 +109,7 @@ def measure_all(base: Settings, args: argparse.Namespace, scratch: Path, logs: P
         "encoder_articles_per_s": round(encoder_rate, 2),
         "e2e_vs_models": round(e2e_rate / models_rate, 3),
         "e2e_vs_nlp_ceiling": round(stages["nlp"] / sum(stages.values()), 3),
+        "e2e_vs_extraction": round(e2e_rate * sum(stages.values()) / 1000, 3),
         "stage_ms_per_article": {step: round(ms, 3) for step, ms in stages.items()},
         "e2e_articles_per_s": round(e2e_rate, 2),
         "two_workers_articles_per_s": round(two_rate, 2),
@@ -133,6 +136,7 @@ def table(report: dict) -> str:
         f"{'end to end / (nlp.pipe + encoder)':<46} {report['e2e_vs_models']:>10}",
         f"{'ms/article: ' + _stage_names(report):<46} {_stage_values(report):>10}",
         f"{'e2e_vs_nlp ceiling: nlp / all steps above':<46} {report['e2e_vs_nlp_ceiling']:>10}",
+        f"{'end to end / all steps above (1 worker)':<46} {report['e2e_vs_extraction']:>10}",
         f"{'end to end articles/s, 1 worker':<46} {report['e2e_articles_per_s']:>10}",
         f"{'end to end articles/s, 2 workers':<46} {report['two_workers_articles_per_s']:>10}",
         f"{'offline replay articles/s':<46} {report['replay_articles_per_s']:>10}",
@@ -144,6 +148,8 @@ def table(report: dict) -> str:
         f"{state['large_ms_per_article']:>10.3f}",
         f"{'state keys / MB / bench RSS MB, 1k':<46} {_state_sizes(state, 'small'):>10}",
         f"{'state keys / MB / bench RSS MB, large':<46} {_state_sizes(state, 'large'):>10}",
+        f"{'state writes / deletes per article, large':<46} "
+        f"{state['large_writes_per_article']:>4.1f} / {state['large_deletes_per_article']:.1f}",
         f"{'load average before / after':<46} {report['machine']['load_before']} / {report['machine']['load_after']}",
     ]
     return "\n".join(rows)
