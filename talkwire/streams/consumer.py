@@ -66,6 +66,17 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
         super().__init__(*args, **kwargs)
         self._read_offset = _NoReadOffsets()
 
+    def _new_offset(self, tp: TP) -> int | None:
+        """Faust's next offset to commit, except that it never passes the committed offset while that
+        offset is unacked. Faust refuses only a gap of two or more at the head of the acked offsets
+        (``min(acked) - committed > 1``, and not at all when the committed offset is 0), so a single
+        message dropped right after a commit was committed over: an article lost in one run of the
+        state-recovery test. A commit held back here means redeliveries after a restart, not a loss."""
+        acked, committed = self._acked[tp], self._committed_offset[tp]
+        if acked and committed is not None and min(acked) > committed:
+            return None
+        return super()._new_offset(tp)
+
 
 class LocalBrokerConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: aiokafka_driver.Transport) -> AIOKafkaConsumer:
