@@ -148,7 +148,7 @@ def table(report: dict) -> str:
         f"{state['large_ms_per_article']:>10.3f}",
         f"{'state keys / MB / bench RSS MB, 1k':<46} {_state_sizes(state, 'small'):>10}",
         f"{'state keys / MB / bench RSS MB, large':<46} {_state_sizes(state, 'large'):>10}",
-        f"{'durable state writes / deletes per article':<46} "
+        f"{'state writes / deletes per article, large':<46} "
         f"{state['large_writes_per_article']:>4.1f} / {state['large_deletes_per_article']:.1f}",
         f"{'load average before / after':<46} {report['machine']['load_before']} / {report['machine']['load_after']}",
     ]

@@ -1,9 +1,8 @@
 import itertools
-import random
 
 import pytest
 
-from talkwire.processors.clustering import POSTINGS_PREFIX, band_postings, blocking_key, cluster_article, label_article
+from talkwire.processors.clustering import blocking_key, cluster_article, label_article
 from talkwire.processors.features import synthetic_features, synthetic_history
 from talkwire.processors.records import EventFrame, Location
 from talkwire.settings import Limits
@@ -221,21 +220,3 @@ def test_reads_per_article_do_not_grow_with_the_state():
     limits = Limits(active_window_days=1000, max_block_members=100_000)
     small, large = reads_per_article(120, limits), reads_per_article(1200, limits)
     assert large <= small * 1.05, (small, large)
-
-
-def postings_of(store):
-    return {key: value for key, value in store.items() if key.startswith(POSTINGS_PREFIX)}
-
-
-@pytest.mark.parametrize("shuffled", [False, True])
-def test_band_postings_rebuild_exactly_what_the_steps_wrote(shuffled):
-    """The stream keeps postings out of its changelog and rebuilds them with band_postings:
-    after arrivals in and out of order, wire copies, eviction by age and by the member cap."""
-    items = list(synthetic_history(900, articles_per_day=120, articles_per_event=6))
-    if shuffled:
-        random.Random(7).shuffle(items)
-    store = {}
-    for item in items:
-        cluster_article(store, item, Limits(active_window_days=3, max_block_members=300))
-    assert any(key.startswith("f/") for key in store)
-    assert band_postings(store) == postings_of(store)

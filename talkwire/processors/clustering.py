@@ -23,10 +23,8 @@ State: ``store`` is a flat key-value map scoped to one block, values are JSON:
 - ``e/<label>`` the members that joined the label, the labels it absorbed, its most recent
   originals (the representatives scored against); ``merged_into`` once absorbed, so a member's
   event is found by following it from the label the member joined;
-- ``b/<band>`` sort keys of the members with that LSH band: derived from the ``f/`` entries
-  (``band_postings`` rebuilds them), so a store may keep them out of its durable state;
-- ``d/<day>T<hour>`` sort keys of the members published that (UTC) hour (hour buckets: a day's
-  list would be rewritten whole by every member);
+- ``b/<band>`` sort keys of the members with that LSH band; ``d/<day>T<hour>`` of the members
+  published that (UTC) hour (hour buckets: a day's list would be rewritten whole by every member);
 - ``t/<day>`` labels with an original whose event is dated that day; ``u/<day>`` with an
   undated original published that day; ``p/<day>`` with any original published that day;
 - ``v/<event id>`` version and digest of the last published record; ``meta``.
@@ -47,8 +45,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -78,7 +75,6 @@ from talkwire.processors.records import (
 from talkwire.settings import Limits
 
 BLOCK_KEY = "events"
-POSTINGS_PREFIX = "b/"
 JOIN_SCORE = 0.60  # dev: same-event pairs >= 0.65, different-event pairs <= 0.55
 MERGE_SCORE = 0.80
 DATE_TOLERANCE_DAYS = 1
@@ -92,18 +88,6 @@ MAX_QUOTES = 3
 MAX_PARTICIPANTS = 20
 
 SortKey = tuple[str, str]
-
-
-def band_postings(store: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Every ``b/<band>`` entry of a block, as the steps that led to ``store`` wrote them: one per band
-    of a member's features, listing the sort keys of the members with that band."""
-    postings: dict[str, list[SortKey]] = defaultdict(list)
-    for key in store:
-        if key.startswith("f/"):
-            features = orjson.loads(store[key])
-            for band in features["bands"]:
-                postings[POSTINGS_PREFIX + band].append(tuple(features["sort_key"]))
-    return {key: _exact(orjson.dumps(sorted(keys))) for key, keys in postings.items()}
 
 
 def blocking_key(features: ArticleFeatures) -> str:
@@ -363,7 +347,7 @@ def _add_member(state: _State, features: ArticleFeatures) -> BlockMember:
     key = tuple(features.sort_key)
     state.put("f/" + features.article_id, _exact(_slim(features).to_json()))
     for band in features.bands:
-        _insert(state, POSTINGS_PREFIX + band, key, state.sort_keys)
+        _insert(state, "b/" + band, key, state.sort_keys)
     _insert(state, _hour_key(key), key, state.sort_keys)
     meta = state.meta()
     meta.members += 1
@@ -539,8 +523,7 @@ def _roster(state: _State, label: str) -> list[SortKey]:
 def _copy_source(state: _State, member: BlockMember, mine: _Decoded) -> tuple[BlockMember | None, float]:
     """The earliest earlier original this member is a wire copy of (chains collapse to it)."""
     key = tuple(member.sort_key)
-    postings = (state.sort_keys(POSTINGS_PREFIX + band) for band in mine.features.bands)
-    candidates = sorted({item for items in postings for item in items if item < key})
+    candidates = sorted({item for band in mine.features.bands for item in state.sort_keys("b/" + band) if item < key})
     for _, candidate in candidates:
         theirs = state.decoded(candidate)
         similarity = copy_similarity(mine.signature, mine.features.shingles, theirs.signature, theirs.features.shingles)
@@ -638,7 +621,7 @@ def _drop_member(state: _State, key: SortKey) -> None:
     article_id, meta = key[1], state.meta()
     # only the bands: validating the features of a member about to go cost more than removing it
     for band in orjson.loads(state.raw_features(article_id))["bands"]:
-        _remove(state, POSTINGS_PREFIX + band, key, state.sort_keys)
+        _remove(state, "b/" + band, key, state.sort_keys)
     if _remove(state, _hour_key(key), key, state.sort_keys) and not _day_members(state, _day(key)):
         meta.days.remove(_day(key))
     state.delete("m/" + article_id)

@@ -21,7 +21,7 @@ from multiprocessing import get_context
 import faust
 from faust.types import EventT
 
-from talkwire.processors.clustering import POSTINGS_PREFIX, band_postings, blocking_key, cluster_article
+from talkwire.processors.clustering import blocking_key, cluster_article
 from talkwire.processors.dead_letters import make_dead_letter
 from talkwire.processors.errors import InputError
 from talkwire.processors.extraction import Extractor
@@ -30,7 +30,7 @@ from talkwire.processors.parsing import parse_message
 from talkwire.processors.records import Article, ArticleFeatures, ClusterResult, EnrichedArticle
 from talkwire.settings import Settings
 from talkwire.streams import metrics
-from talkwire.streams.cluster_store import BlockStore, DerivedEntries
+from talkwire.streams.cluster_store import BlockStore
 from talkwire.streams.topics import by_block_topic, by_id_topic
 
 log = logging.getLogger(__name__)
@@ -174,10 +174,6 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                     await topology.by_block.send(key=blocking_key(result).encode(), value=result.to_json(),
                                                  headers=event.headers)
 
-    # LSH postings of each block this worker clusters: derived from the table, rebuilt when stale
-    # (cluster_store.py), so most of a step's writes never reach the changelog
-    postings: dict[str, DerivedEntries] = {}
-
     @app.agent(topology.by_block, name="cluster")
     async def cluster(stream: faust.StreamT) -> None:
         async for event in stream.events():
@@ -185,8 +181,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
             features = ArticleFeatures.from_json(event.value)
             if _text(topology.published.get(features.article_id, b"")) == features.content_hash:
                 continue  # a redelivery: its outputs are out already; an evicted member must not come back
-            derived = postings.setdefault(block_key, DerivedEntries(POSTINGS_PREFIX, band_postings))
-            store = BlockStore.open(topology.cluster_state, block_key, derived)
+            store = BlockStore.open(topology.cluster_state, block_key)
             try:
                 result = cluster_article(store, features, settings.limits)
             except Exception as error:  # noqa: BLE001 - dead-lettered, the block keeps its state
