@@ -134,7 +134,8 @@ def assert_effectively_once(outcome: Outcome, ids: set[str], expected_run: Futur
                             dead_letter_reasons: tuple[str, ...] = ()) -> dict[str, int]:
     """The invariants of every fault test; returns the figures for the report."""
     enriched_keys = [r.key for r in outcome.enriched]
-    assert set(enriched_keys) == ids, f"lost: {sorted(ids - set(enriched_keys))[:10]}"
+    assert set(enriched_keys) == ids, (f"lost: {sorted(ids - set(enriched_keys))[:10]}; "
+                                       f"dead letters: {dead_letter_summaries(outcome)[:5]}")
     assert conflicting_keys(outcome.enriched, lambda r, v: r.key, VOLATILE_ENRICHED) == []
     assert conflicting_keys(outcome.events, lambda r, v: (r.key, v["version"]), set()) == []
     assert sorted(reason for reason, *_ in dead_letter_sources(outcome)) == sorted(dead_letter_reasons)
@@ -146,6 +147,12 @@ def assert_effectively_once(outcome: Outcome, ids: set[str], expected_run: Futur
     return {"inputs": len(ids), "enriched_records": len(enriched_keys),
             "redelivered_enriched": len(enriched_keys) - len(ids), "event_records": len(outcome.events),
             "live_events": len(actual), "dead_letter_records": len(outcome.dead_letters)}
+
+
+def dead_letter_summaries(outcome: Outcome) -> list[str]:
+    """Stage, reason, message and article of each dead letter, for a failure message."""
+    letters = [orjson.loads(r.value) for r in outcome.dead_letters]
+    return [f"{d.get('stage')}/{d['reason']}: {d.get('message')} ({d.get('article_id')})" for d in letters]
 
 
 def dead_letter_sources(outcome: Outcome) -> set[tuple]:

@@ -47,3 +47,19 @@ def test_a_completed_apply_leaves_no_redo_record() -> None:
     store["a"] = b"1"
     assert store.apply() == 1
     assert table == {"ev/a": b"1"}
+
+
+def test_published_marks_go_with_the_change_set_and_survive_eviction_of_the_member() -> None:
+    table = CrashingTable({}, after=1)
+    store = BlockStore.open(table, "ev")
+    store["f/a1"] = b"features"
+    store.mark_published("a1", "hash1")
+    with pytest.raises(SystemExit):
+        store.apply()  # dies after the first key: the redo record holds the mark too
+    table.after = 10**6
+    reopened = BlockStore.open(table, "ev")
+    assert reopened.published_hash("a1") == "hash1"
+    assert reopened.published_hash("a2") is None
+    del reopened["f/a1"]  # clustering evicts the member
+    reopened.apply()
+    assert BlockStore.open(table, "ev").published_hash("a1") == "hash1"

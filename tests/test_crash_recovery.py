@@ -41,5 +41,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(stream_settings: Settin
     recovery_s = seconds_until_progress(settings, restarted_at, done_at_kill)
     outcome = collect_outcome(settings, ids)
     assert restarted.alive(), restarted.log_tail()
+    # the killed worker's local tables may hold writes its changelogs lost: they are rebuilt
+    assert "did not stop cleanly" in restarted.log_path.read_text(errors="replace")
     figures = assert_effectively_once(outcome, ids, expected)
     print(f"SIGKILL after {done_at_kill}/{len(ids)} enriched; progress {recovery_s:.1f} s after restart; {figures}")

@@ -79,6 +79,7 @@ def run_worker(args: argparse.Namespace) -> int:
     from threadpoolctl import threadpool_limits
 
     from talkwire.streams.app import create_app
+    from talkwire.streams.local_state import held_table_directory
     from talkwire.streams.topics import ensure_topics
 
     # One worker is one core's worth of work (scale out with workers): BLAS threads of several
@@ -90,7 +91,8 @@ def run_worker(args: argparse.Namespace) -> int:
     loop.run_until_complete(ensure_topics(settings))
     app = create_app(settings)
     worker = Worker(app, loglevel=args.loglevel, loop=loop)
-    worker.execute_from_commandline()  # returns only through sys.exit
+    with held_table_directory(app.conf.tabledir):
+        worker.execute_from_commandline()  # returns only through sys.exit
     return 0
 
 

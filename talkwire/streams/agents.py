@@ -48,7 +48,6 @@ class Topology:
     dead_letters: faust.TopicT
     content_hashes: faust.Table  # article id -> content hash, to catch conflicting duplicate ids
     cluster_state: faust.Table  # "<block>/<subkey>" -> clustering state JSON (see cluster_store.py)
-    published: faust.Table  # article id -> content hash, once its outputs are on the broker
 
 
 def declare_topology(app: faust.App, settings: Settings) -> Topology:
@@ -67,7 +66,6 @@ def declare_topology(app: faust.App, settings: Settings) -> Topology:
         dead_letters=topic(settings.topic_dead_letters),
         content_hashes=table("content-hashes"),
         cluster_state=table("cluster-state"),
-        published=table("published"),
     )
 
 
@@ -179,9 +177,9 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
         async for event in stream.events():
             block_key = _key_text(event.key) or ""
             features = ArticleFeatures.from_json(event.value)
-            if _text(topology.published.get(features.article_id, b"")) == features.content_hash:
-                continue  # a redelivery: its outputs are out already; an evicted member must not come back
             store = BlockStore.open(topology.cluster_state, block_key)
+            if store.published_hash(features.article_id) == features.content_hash:
+                continue  # a redelivery: its outputs are out already; an evicted member must not come back
             try:
                 result = cluster_article(store, features, settings.limits)
             except Exception as error:  # noqa: BLE001 - dead-lettered, the block keeps its state
@@ -199,8 +197,8 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 metrics.article_out()
                 if result.events:
                     metrics.observe_published(event.headers)
+            store.mark_published(features.article_id, features.content_hash)
             store.apply()
-            topology.published[features.article_id] = features.content_hash.encode()
 
     async def publish(result: ClusterResult) -> None:
         """Send the outputs of one clustering step and wait until the broker has them."""

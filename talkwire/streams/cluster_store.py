@@ -8,6 +8,10 @@ One step writes tens of keys, and a crash between two of them would leave a torn
 missing a member the member records still name). So ``apply`` first writes the whole change set
 under one key (one table write, one changelog record), then the keys, then deletes it; opening
 the block redoes a change set that is still there.
+
+The store also records which articles have their outputs on the broker (``published/<id>``,
+kept after clustering evicts the member), in the same change set as the step that sent them:
+after a crash the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Iterator, MutableMapping
 import faust
 
 REDO_PREFIX = "~redo/"  # outside every block's "<block>/" namespace
+PUBLISHED_PREFIX = "published/"  # a subkey namespace clustering does not use
 _LENGTH = struct.Struct(">i")  # -1 marks a deleted key
 
 
@@ -59,6 +64,14 @@ class BlockStore(MutableMapping[str, bytes]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def published_hash(self, article_id: str) -> str | None:
+        """The content hash of the article whose outputs are out, or None."""
+        value = self.get(PUBLISHED_PREFIX + article_id)
+        return None if value is None else _text(value)
+
+    def mark_published(self, article_id: str, content_hash: str) -> None:
+        self[PUBLISHED_PREFIX + article_id] = content_hash.encode()
 
     def apply(self) -> int:
         """Write the held-back changes to the table, all or (after a crash, on reopening) none lost;
