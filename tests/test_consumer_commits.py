@@ -1,14 +1,16 @@
-"""The worker's consumer never commits over an offset it did not process (talkwire.streams.consumer)."""
+"""The worker's consumer never commits over an offset it did not process, and reads a skipped one again
+(talkwire.streams.consumer)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from types import SimpleNamespace
 
 import pytest
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from talkwire.streams.consumer import AtLeastOnceConsumer
+from talkwire.streams.consumer import AtLeastOnceConsumer, StallWatch
 
 PARTITION = TP("articles-by-id", 2)
 
@@ -39,3 +41,61 @@ def test_commits_advance_over_processed_offsets(committed, acked, expected) -> N
 ])
 def test_a_commit_never_passes_an_unprocessed_offset(committed, acked) -> None:
     assert consumer_with(committed, acked)._new_offset(PARTITION) is None
+
+
+def test_a_partition_is_read_again_after_the_same_stall_is_seen_three_times_in_a_row() -> None:
+    watch = StallWatch(checks=3)
+    stuck = {PARTITION: (25, 4, 29)}  # offset 25 never processed, 26-29 were
+    assert watch.stalled(stuck) == []
+    assert watch.stalled(stuck) == []
+    assert watch.stalled(stuck) == [(PARTITION, 25)]
+    assert watch.stalled(stuck) == []  # the count starts again after a read-again
+
+
+@pytest.mark.parametrize("between", [{PARTITION: (25, 5, 30)}, {PARTITION: (31, 0, -1)}, {}],
+                         ids=["more acked", "committed", "busy or caught up"])
+def test_any_progress_or_a_busy_check_restarts_the_count(between: dict) -> None:
+    watch = StallWatch(checks=3)
+    stuck = {PARTITION: (25, 4, 29)}
+    watch.stalled(stuck), watch.stalled(stuck), watch.stalled(between)
+    assert watch.stalled(stuck) == []
+
+
+class _Queue:
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def empty(self) -> bool:
+        return self.size == 0
+
+
+class _Topics(list):
+    def acks_enabled_for(self, topic: str) -> bool:
+        return topic == PARTITION.topic
+
+
+def idle_check(committed: int | None, acked: list[int], end: int, queued: int = 0,
+               in_flight: tuple[int, ...] = ()) -> dict:
+    """``_idle_partitions_behind`` of a consumer in the given state (one source partition)."""
+    consumer = consumer_with(committed, acked)
+    consumer.app = SimpleNamespace(rebalancing=False, topics=_Topics([SimpleNamespace(queue=_Queue(queued))]))
+    consumer.flow_active = True
+    consumer._unacked_messages = [SimpleNamespace(tp=PARTITION, offset=o, acked=False) for o in in_flight]
+    consumer.assignment = lambda: {PARTITION, TP("articles-changelog", 0)}
+    consumer.highwater = lambda tp: end
+    return consumer._idle_partitions_behind()
+
+
+def test_an_idle_partition_with_an_unprocessed_offset_is_reported() -> None:
+    assert idle_check(committed=25, acked=[26, 27], end=28) == {PARTITION: (25, 2, 27)}
+    assert idle_check(committed=25, acked=[], end=26) == {PARTITION: (25, 0, -1)}  # the last one skipped
+
+
+@pytest.mark.parametrize("state", [
+    {"committed": 28, "acked": [], "end": 28},  # caught up
+    {"committed": 25, "acked": [26], "end": 28, "queued": 3},  # a stream has messages waiting
+    {"committed": 25, "acked": [26], "end": 28, "in_flight": (25,)},  # being processed
+    {"committed": None, "acked": [1], "end": 28},  # never committed
+], ids=["caught up", "queued", "in flight", "never committed"])
+def test_a_busy_or_caught_up_partition_is_not_reported(state: dict) -> None:
+    assert idle_check(**state) == {}

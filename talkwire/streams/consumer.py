@@ -11,6 +11,11 @@ state-recovery test (issue #6). Without the shortcuts every fetched message is p
 seek back only means redeliveries, which every talkwire stage treats as idempotent) and a commit
 never passes an offset that was not processed.
 
+A message can still be skipped by the stream itself in the live run (Faust's drain loop, for one,
+cancels a delivery when the flow is suspended). The commit then stops below it, and once the
+worker is idle a watch reads such a partition again from its committed offset instead of leaving
+the message to the next restart.
+
 Transactions (``exactly_once``) write control records that leave real gaps in the offsets, so
 that mode keeps Faust's own consumer.
 
@@ -34,12 +39,18 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
+from mode import Service
 
 from talkwire.settings import Settings
 from talkwire.streams.connection import LOCAL_BROKER_FETCH_WAIT_MS, reader_options
 
 LAST_BATCH_POLL_MS = 200  # a partition silent for one poll after its last batch is at its end
 LAST_BATCH_TIMEOUT_S = 30.0
+STALL_CHECK_S = 5.0
+STALL_CHECKS = 3  # idle checks in a row without progress before a partition is read again
+
+# (committed offset, number of acked offsets above it, highest of them): unchanged means no progress
+Progress = tuple[int, int, int]
 
 
 class _NoReadOffsets(MutableMapping[TP, int | None]):
@@ -61,10 +72,56 @@ class _NoReadOffsets(MutableMapping[TP, int | None]):
         return 0
 
 
+class StallWatch:
+    """Partitions seen behind their end with the same progress ``checks`` times in a row."""
+
+    def __init__(self, checks: int = STALL_CHECKS) -> None:
+        self.checks = checks
+        self._seen: dict[TP, tuple[Progress, int]] = {}
+
+    def stalled(self, behind: Mapping[TP, Progress]) -> list[tuple[TP, int]]:
+        """Feed one check's idle partitions that are behind; return (partition, committed) to read again."""
+        seen: dict[TP, tuple[Progress, int]] = {}
+        stalled = []
+        for tp, progress in behind.items():
+            previous, count = self._seen.get(tp, (None, 0))
+            count = count + 1 if previous == progress else 1
+            if count >= self.checks:
+                stalled.append((tp, progress[0]))
+                count = 0
+            seen[tp] = (progress, count)
+        self._seen = seen
+        return stalled
+
+
 class AtLeastOnceConsumer(aiokafka_driver.Consumer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._read_offset = _NoReadOffsets()
+        self._stall_watch = StallWatch()
+
+    @Service.timer(STALL_CHECK_S)
+    async def _reread_stalled_partitions(self) -> None:
+        for tp, offset in self._stall_watch.stalled(self._idle_partitions_behind()):
+            self.log.warning("%s: offset %d was fetched but never processed; reading again from it", tp, offset)
+            await self.seek(tp, offset)
+
+    def _idle_partitions_behind(self) -> dict[TP, Progress]:
+        """The progress of each partition with offsets left to process and none in flight; nothing
+        while the flow is stopped or any stream has messages queued (a busy worker is not stalled)."""
+        if not self.flow_active or self.app.rebalancing or any(not topic.queue.empty() for topic in self.app.topics):
+            return {}
+        in_flight = {message.tp for message in list(self._unacked_messages) if not message.acked}
+        behind = {}
+        for tp in self.assignment():
+            committed = self._committed_offset[tp]
+            if committed is None or tp in in_flight or not self.app.topics.acks_enabled_for(tp.topic):
+                continue  # None: never committed, where the partition starts is not known here
+            end = self.highwater(tp)  # of the last fetch (Tansu's ListOffsets answer is short, not this)
+            if end is not None and committed < end:
+                acked = self._acked[tp]
+                behind[tp] = (committed, len(acked), max(acked, default=-1))
+        return behind
 
     def _new_offset(self, tp: TP) -> int | None:
         """Faust's next offset to commit, except that it never passes the committed offset while that
