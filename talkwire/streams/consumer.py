@@ -11,10 +11,12 @@ state-recovery test (issue #6). Without the shortcuts every fetched message is p
 seek back only means redeliveries, which every talkwire stage treats as idempotent) and a commit
 never passes an offset that was not processed.
 
-A message can still be skipped by the stream itself in the live run (Faust's drain loop, for one,
-cancels a delivery when the flow is suspended). The commit then stops below it, and once the
-worker is idle a watch reads such a partition again from its committed offset instead of leaving
-the message to the next restart.
+A message can still be skipped by the stream itself in the live run: at the end of a recovery
+Faust resumes the stream partitions and seeks them to the committed offsets, and only then
+resumes flow control, which clears the stream queues of whatever was fetched in between (its
+drain loop also cancels a delivery when the flow is suspended). The commit then stops below the
+skipped message, and once the worker is idle a watch reads such a partition again from its
+committed offset instead of leaving the message to the next restart.
 
 Transactions (``exactly_once``) write control records that leave real gaps in the offsets, so
 that mode keeps Faust's own consumer.
