@@ -75,10 +75,12 @@ class _Topics(list):
 
 
 def idle_check(committed: int | None, acked: list[int], end: int, queued: int = 0,
-               in_flight: tuple[int, ...] = ()) -> dict:
+               in_flight: tuple[int, ...] = (), changelog_queued: int = 0) -> dict:
     """``_idle_partitions_behind`` of a consumer in the given state (one source partition)."""
     consumer = consumer_with(committed, acked)
-    consumer.app = SimpleNamespace(rebalancing=False, topics=_Topics([SimpleNamespace(queue=_Queue(queued))]))
+    channels = [SimpleNamespace(queue=_Queue(queued), acks=True),
+                SimpleNamespace(queue=_Queue(changelog_queued), acks=False)]
+    consumer.app = SimpleNamespace(rebalancing=False, topics=_Topics(channels))
     consumer.flow_active = True
     consumer._unacked_messages = [SimpleNamespace(tp=PARTITION, offset=o, acked=False) for o in in_flight]
     consumer.assignment = lambda: {PARTITION, TP("articles-changelog", 0)}
@@ -89,6 +91,8 @@ def idle_check(committed: int | None, acked: list[int], end: int, queued: int = 
 def test_an_idle_partition_with_an_unprocessed_offset_is_reported() -> None:
     assert idle_check(committed=25, acked=[26, 27], end=28) == {PARTITION: (25, 2, 27)}
     assert idle_check(committed=25, acked=[], end=26) == {PARTITION: (25, 0, -1)}  # the last one skipped
+    # standby changelog records queued for a table are not stream work
+    assert idle_check(committed=25, acked=[26], end=28, changelog_queued=5) == {PARTITION: (25, 1, 26)}
 
 
 @pytest.mark.parametrize("state", [

@@ -110,8 +110,10 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
 
     def _idle_partitions_behind(self) -> dict[TP, Progress]:
         """The progress of each partition with offsets left to process and none in flight; nothing
-        while the flow is stopped or any stream has messages queued (a busy worker is not stalled)."""
-        if not self.flow_active or self.app.rebalancing or any(not topic.queue.empty() for topic in self.app.topics):
+        while the flow is stopped or any stream has messages queued (a busy worker is not stalled).
+        Only acking channels count: the changelog queue fills with standby records on a busy cluster,
+        and the leader topic's queue would be created by merely reading it."""
+        if not self.flow_active or self.app.rebalancing or self._stream_messages_queued():
             return {}
         in_flight = {message.tp for message in list(self._unacked_messages) if not message.acked}
         behind = {}
@@ -124,6 +126,9 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
                 acked = self._acked[tp]
                 behind[tp] = (committed, len(acked), max(acked, default=-1))
         return behind
+
+    def _stream_messages_queued(self) -> bool:
+        return any(not channel.queue.empty() for channel in self.app.topics if channel.acks)
 
     def _new_offset(self, tp: TP) -> int | None:
         """Faust's next offset to commit, except that it never passes the committed offset while that
