@@ -84,6 +84,21 @@ def test_english_article_is_enriched(extractor):
     assert enriched.quotes and enriched.quotes[0].speaker == "Dmytro Kuleba"
 
 
+@pytest.mark.parametrize("language, body", [
+    ("en", "Government and opposition delegations from Venezuela met in Oslo on Tuesday for talks hosted by "
+           "Norway, and a second session is planned in Bergen next month."),
+    ("fr", "Les délégations du gouvernement et de l'opposition vénézuéliens se sont retrouvées mardi à Oslo, "
+           "à l'invitation de la Norvège ; une deuxième session est prévue à Bergen le mois prochain."),
+])
+def test_an_article_naming_norwegian_places_is_extracted(extractor, language, body):
+    """Norway's code once read as YAML's false: every article naming Oslo or Bergen failed."""
+    article = _json_seed("2019-05-21T18:00:00+02:00", f"oslo-{language}").model_copy(
+        update={"language": language, "body": body})
+    [enriched] = extractor.enrich([article])
+    assert isinstance(enriched, EnrichedArticle)
+    assert enriched.frame.location.country == "NO"
+
+
 def test_unsupported_language_has_no_frame(extractor):
     article = _json_seed("2022-03-03T19:40:00+01:00", "de").model_copy(update={
         "language": "de",

@@ -11,16 +11,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
 import pycountry
-import yaml
 from babel import Locale
 
+from talkwire.processors.data_files import load_data
 from talkwire.processors.records import EntityKind
 
-GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "data" / "gazetteer"
 LANGUAGES = ("fr", "en")
 RULER_LABELS: dict[str, str] = {"country": "LOC", "organisation": "ORG", "place": "LOC", "person": "PER"}
 
@@ -110,7 +108,7 @@ def _french_forms(adjective: str) -> list[str]:
 
 
 def _read(name: str) -> Any:
-    return yaml.safe_load((GAZETTEER_DIR / name).read_text("utf-8"))
+    return load_data(f"gazetteer/{name}")
 
 
 def _add_countries(gazetteer: Gazetteer, data: dict[str, Any]) -> None:

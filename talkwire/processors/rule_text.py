@@ -12,11 +12,11 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from re import _constants as sre, _parser  # re's own pattern parser (private; Python is pinned to 3.11)
 from typing import Any, TypeVar
 
-import yaml
+from talkwire.processors.data_files import load_data
+
 
 T = TypeVar("T")
 
@@ -84,10 +84,9 @@ class Prefiltered:
         return self.pattern.finditer(text) if self.may_match(lowered) else iter(())
 
 
-@cache
 def load_rule_data(name: str) -> dict[str, Any]:
     """The parsed YAML file ``talkwire/data/<name>.yaml`` (read once per process)."""
-    return yaml.safe_load(resources.files("talkwire.data").joinpath(f"{name}.yaml").read_text("utf-8"))
+    return load_data(f"{name}.yaml")
 
 
 def strip_accents(text: str) -> str:

@@ -7,9 +7,8 @@ import re
 import unicodedata
 from functools import cache
 from html.parser import HTMLParser
-from pathlib import Path
 
-import yaml
+from talkwire.processors.data_files import load_data
 
 # Characters folded by normalise_text: typographic apostrophes to ', low/reversed double
 # quotes to “, every kind of space to a plain space, line separators to newlines; invisible
@@ -133,8 +132,7 @@ MAX_BOILERPLATE_CHARS = 400  # every pattern is bounded; longer lines are articl
 
 @cache
 def _boilerplate_pattern() -> re.Pattern[str]:
-    source = Path(__file__).resolve().parents[1] / "data" / "boilerplate.yaml"
-    patterns = yaml.safe_load(source.read_text("utf-8"))["line_patterns"]
+    patterns = load_data("boilerplate.yaml")["line_patterns"]
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
