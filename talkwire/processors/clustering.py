@@ -72,6 +72,7 @@ from talkwire.processors.records import (
     Quote,
     Record,
 )
+from talkwire.processors.tracks import track_id
 from talkwire.settings import Limits
 
 BLOCK_KEY = "events"
@@ -747,6 +748,7 @@ def build_event(
         outcome_phrases=_unique(p for v in votes for p in v.frame.outcome_phrases)[:10],
         participants=_participants(votes),
         quotes=_best_quotes(originals),
+        track_id=track_id(event_type, parties),
         title=originals[0].enriched.article.title,
         first_seen=items[0].enriched.article.published_at,
         last_updated=items[-1].enriched.article.published_at,

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.records import EventType
 from talkwire.processors.rule_text import (
     Prefiltered,
@@ -30,7 +31,7 @@ from talkwire.processors.rule_text import (
 _CONFIDENCE_SCALE = 8.0
 _MAX_PHRASES = 8
 _MAX_PHRASE_CHARS = 240
-NO_VENUE_TYPES = frozenset({"phone_call"})  # a call joins two places; it has no venue
+NO_VENUE_TYPES = frozenset(name for name, kind in event_kinds().items() if not kind.has_venue)
 
 
 def _language(language: str) -> str:

@@ -191,6 +191,7 @@ class CanonicalEvent(Record):
     outcome_phrases: list[str] = Field(default_factory=list)
     participants: list[Participant] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list, description="best quotes, at most a few")
+    track_id: str | None = Field(default=None, description="stable id of the negotiation track (same principal parties); null for incidents, speeches and other events")
     title: str = Field(default="", description="title of the earliest original report")
     first_seen: str | None = Field(default=None, description="published_at of the earliest report")
     last_updated: str | None = Field(default=None, description="published_at of the latest report")
