@@ -7,6 +7,7 @@ from talkwire.processors.records import (
     EnrichedArticle,
     EventFrame,
     Location,
+    Participant,
     ReplayResult,
 )
 
@@ -60,3 +61,53 @@ def test_evaluate_reports_every_metric(tmp_path):
     assert metrics["event_type_acc"] == 1.0 and metrics["round_acc"] == 1.0 and metrics["country_acc"] == 1.0
     assert metrics["parties_jaccard"] == pytest.approx(2 / 3, abs=1e-4)
     assert metrics["articles_per_s"] == 1.5 and metrics["events"] == 1
+
+
+def _participants_corpus(tmp_path):
+    (tmp_path / "gold.jsonl").write_text(
+        '{"id": "a", "cluster": "r1", "dup_group": "a", "event_date": "2022-03-03"}\n'
+        '{"id": "b", "cluster": "r2", "dup_group": "b", "event_date": "2022-03-07"}\n'
+        '{"id": "c", "cluster": "call", "dup_group": "c", "event_date": "2022-03-08"}\n'
+    )
+    (tmp_path / "events.json").write_text(
+        '{"r1": {"event_type": "negotiation_round", "parties": ["RU", "UA"], "track": "ru-ua",'
+        '  "participants": [{"name": "Vladimir Medinski"}, {"name": "David Arakhamia"}]},'
+        ' "r2": {"event_type": "negotiation_round", "parties": ["RU", "UA"], "track": "ru-ua", "participants": []},'
+        ' "call": {"event_type": "phone_call", "parties": ["FR", "RU"], "track": "fr-ru", "participants": []}}'
+    )
+    return load_corpus(tmp_path)
+
+
+def test_participants_are_matched_by_folded_surname(tmp_path):
+    corpus = _participants_corpus(tmp_path)
+    r1 = CanonicalEvent(event_id="ev-1", version=1, track_id="tr-x",
+                        participants=[Participant(name="Vladimir Médinski"), Participant(name="Sergueï Lavrov")])
+    r2 = CanonicalEvent(event_id="ev-2", version=1, track_id="tr-x", participants=[Participant(name="Dmitri Peskov")])
+    result = ReplayResult(events=[r1, r2], enriched=[enriched("a", "ev-1", None), enriched("b", "ev-2", None),
+                                                     enriched("c", None, None)], seconds=1.0)
+    metrics = evaluate(result, corpus, articles=3)
+    # a: 1 of 2 found are right, 1 of 2 expected found; b: 0 of 1 right (gold has none); c: no event, gold none
+    assert metrics["participants_precision"] == pytest.approx((0.5 + 0.0 + 1.0) / 3, abs=1e-4)
+    assert metrics["participants_recall"] == pytest.approx((0.5 + 1.0 + 1.0) / 3, abs=1e-4)
+    # r1 and r2 share a predicted track as in gold; the call has no event, so it shares no track
+    assert metrics["track_precision"] == 1.0 and metrics["track_recall"] == 1.0
+
+
+def test_track_pairs_count_wrong_joins_and_splits(tmp_path):
+    corpus = _participants_corpus(tmp_path)
+    events = [CanonicalEvent(event_id=f"ev-{n}", version=1, track_id=track)
+              for n, track in ((1, "tr-x"), (2, "tr-y"), (3, "tr-y"))]
+    result = ReplayResult(events=events, enriched=[enriched("a", "ev-1", None), enriched("b", "ev-2", None),
+                                                   enriched("c", "ev-3", None)], seconds=1.0)
+    metrics = evaluate(result, corpus, articles=3)
+    assert metrics["track_precision"] == 0.0  # the one predicted pair (r2, call) is not a gold pair
+    assert metrics["track_recall"] == 0.0  # the one gold pair (r1, r2) was split
+
+
+def test_baseline_is_scored_beside_talkwire(tmp_path):
+    corpus = _participants_corpus(tmp_path)
+    result = ReplayResult(events=[], enriched=[], seconds=1.0)
+    metrics = evaluate(result, corpus, articles=3, baseline={"a": "x", "b": "x", "c": "x"})
+    assert metrics["baseline_b3_f1"] == pytest.approx(b_cubed({"a": 1, "b": 1, "c": 1},
+                                                              {"a": "r1", "b": "r2", "c": "call"})[2], abs=1e-4)
+    assert "baseline_b3_f1" not in evaluate(result, corpus, articles=3)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 
+from talkwire.processors.baseline import centroid_clusters
 from talkwire.processors.evaluation import Corpus, evaluate, load_corpus
 from talkwire.processors.pipeline import OfflinePipeline, read_messages
 from talkwire.processors.records import CanonicalEvent, ReplayResult
@@ -54,7 +55,7 @@ def run_eval(args: argparse.Namespace) -> int:
         result = asyncio.run(_replay_via_kafka(settings, corpus, args.timeout))
     else:
         result = OfflinePipeline(settings).run(messages)
-    metrics = evaluate(result, corpus, articles=len(messages))
+    metrics = evaluate(result, corpus, articles=len(messages), baseline=centroid_clusters([item.article for item in result.enriched]))
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(metrics) + b"\n")
         sys.stdout.flush()

@@ -6,7 +6,7 @@ event_date per article) and ``events.json`` (gold events keyed by cluster).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from talkwire.processors.gazetteer import strip_accents
 from talkwire.processors.records import CanonicalEvent, EnrichedArticle, ReplayResult
 
 
@@ -75,15 +76,21 @@ def pair_precision_recall(predicted: set[frozenset[str]], gold: set[frozenset[st
     return (hits / len(predicted) if predicted else 1.0, hits / len(gold) if gold else 1.0)
 
 
-def evaluate(result: ReplayResult, corpus: Corpus, *, articles: int) -> dict[str, float | int]:
-    """Every metric of formats.md; an article in no event (or dead-lettered) is its own singleton."""
+def evaluate(result: ReplayResult, corpus: Corpus, *, articles: int,
+             baseline: dict[str, str] | None = None) -> dict[str, float | int]:
+    """Every metric of formats.md; an article in no event (or dead-lettered) is its own singleton.
+
+    ``baseline``: article id -> cluster of the embedding-centroid anchor (``baseline.py``), scored
+    as ``baseline_b3_f1`` beside talkwire's own B-cubed.
+    """
     enriched = {item.article.id: item for item in result.enriched if item.article.id in corpus.gold}
     events = {event.event_id: event for event in result.events}
     event_of = {
         article_id: (enriched[article_id].event_id if article_id in enriched else None) or f"single:{article_id}"
         for article_id in corpus.gold
     }
-    precision, recall, f1 = b_cubed(event_of, {g.id: g.cluster for g in corpus.gold.values()})
+    gold_clusters = {g.id: g.cluster for g in corpus.gold.values()}
+    precision, recall, f1 = b_cubed(event_of, gold_clusters)
     copy_root = {
         article_id: (enriched[article_id].duplicate_of if article_id in enriched else None) or article_id
         for article_id in corpus.gold
@@ -92,6 +99,11 @@ def evaluate(result: ReplayResult, corpus: Corpus, *, articles: int) -> dict[str
         group_pairs(copy_root), group_pairs({g.id: g.dup_group for g in corpus.gold.values()})
     )
     seconds = max(result.seconds, 1e-9)
+    if baseline is not None:
+        anchor = {article_id: baseline.get(article_id, f"single:{article_id}") for article_id in corpus.gold}
+        extra = {"baseline_b3_f1": round(b_cubed(anchor, gold_clusters)[2], 4)}
+    else:
+        extra = {}
     return {
         "b3_precision": round(precision, 4),
         "b3_recall": round(recall, 4),
@@ -100,6 +112,9 @@ def evaluate(result: ReplayResult, corpus: Corpus, *, articles: int) -> dict[str
         "dup_recall": round(dup_recall, 4),
         "event_date_acc": round(_date_accuracy(enriched, corpus), 4),
         **_event_field_scores(enriched, events, corpus),
+        **_participant_scores(enriched, events, corpus),
+        **_track_scores(event_of, events, corpus),
+        **extra,
         "articles": articles,
         "events": len(result.events),
         "seconds": round(result.seconds, 3),
@@ -126,8 +141,7 @@ def _event_field_scores(
     scored = [gold for gold in corpus.gold.values() if gold.cluster in corpus.events]
     for gold in scored:
         expected = corpus.events[gold.cluster]
-        item = enriched.get(gold.id)
-        event = events.get(item.event_id) if item is not None and item.event_id else None
+        event = _event_of_gold(gold, enriched, events)
         if event is None:
             continue
         totals["event_type_acc"] += event.event_type == expected.get("event_type")
@@ -135,6 +149,52 @@ def _event_field_scores(
         totals["country_acc"] += event.location.country == (expected.get("location") or {}).get("country")
         totals["parties_jaccard"] += _jaccard(set(event.parties), set(expected.get("parties") or []))
     return {name: round(total / max(1, len(scored)), 4) for name, total in totals.items()}
+
+
+def _event_of_gold(gold: GoldArticle, enriched: dict[str, EnrichedArticle],
+                   events: dict[str, CanonicalEvent]) -> CanonicalEvent | None:
+    item = enriched.get(gold.id)
+    return events.get(item.event_id) if item is not None and item.event_id else None
+
+
+def surname(name: str) -> str:
+    """The accent-folded, lower-case last word of a person's name: how participants are matched."""
+    words = strip_accents(name).lower().replace("-", " ").split()
+    return words[-1] if words else ""
+
+
+def _participant_scores(enriched: dict[str, EnrichedArticle], events: dict[str, CanonicalEvent],
+                        corpus: Corpus) -> dict[str, float]:
+    """Participants of the event each article was put in vs its gold event's, by surname."""
+    scored = [gold for gold in corpus.gold.values() if gold.cluster in corpus.events]
+    precision = recall = 0.0
+    for gold in scored:
+        expected = {surname(p["name"]) for p in corpus.events[gold.cluster].get("participants") or []}
+        event = _event_of_gold(gold, enriched, events)
+        found = {surname(p.name) for p in event.participants} if event is not None else set()
+        hits = len(found & expected)
+        precision += hits / len(found) if found else float(not expected)
+        recall += hits / len(expected) if expected else 1.0
+    count = max(1, len(scored))
+    return {"participants_precision": round(precision / count, 4), "participants_recall": round(recall / count, 4)}
+
+
+def _track_scores(event_of: dict[str, str], events: dict[str, CanonicalEvent], corpus: Corpus) -> dict[str, float]:
+    """Pairs of gold events in one gold track vs in one predicted track (the track of the event
+    holding most of each gold event's articles; an event without a track shares none)."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for gold in corpus.gold.values():
+        members[gold.cluster].append(event_of[gold.id])
+    gold_track, predicted_track = {}, {}
+    for cluster, spec in corpus.events.items():
+        if not spec.get("track") or not members.get(cluster):
+            continue
+        gold_track[cluster] = spec["track"]
+        held = Counter(members[cluster]).most_common()
+        event = events.get(min(held, key=lambda pair: (-pair[1], pair[0]))[0])
+        predicted_track[cluster] = (event.track_id if event is not None else None) or f"none:{cluster}"
+    precision, recall = pair_precision_recall(group_pairs(predicted_track), group_pairs(gold_track))
+    return {"track_precision": round(precision, 4), "track_recall": round(recall, 4)}
 
 
 def _jaccard(first: set[str], second: set[str]) -> float:
