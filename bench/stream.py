@@ -43,7 +43,7 @@ def run_settings(base: Settings, data_dir: Path) -> Settings:
     """A fresh app id and topics, so every run starts from empty state."""
     run = f"b{uuid.uuid4().hex[:8]}"
     return replace(base, app_id=f"talkwire-{run}", topic_raw=f"{run}-articles", topic_enriched=f"{run}-enriched",
-                   topic_events=f"{run}-events", topic_dead_letters=f"{run}-dead-letters",
+                   topic_events=f"{run}-events", topic_tracks=f"{run}-tracks", topic_dead_letters=f"{run}-dead-letters",
                    data_dir=str(data_dir / run), web_port=free_port())
 
 

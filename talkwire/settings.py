@@ -40,6 +40,7 @@ class Settings:
     topic_raw: str = "talkwire-articles"
     topic_enriched: str = "talkwire-enriched"
     topic_events: str = "talkwire-events"
+    topic_tracks: str = "talkwire-tracks"
     topic_dead_letters: str = "talkwire-dead-letters"
     topic_partitions: int = 4
     # Worker

@@ -47,6 +47,7 @@ def stream_settings(kafka_bootstrap: str, tmp_path: Path) -> Settings:
         topic_raw=f"{run}-articles",
         topic_enriched=f"{run}-enriched",
         topic_events=f"{run}-events",
+        topic_tracks=f"{run}-tracks",
         topic_dead_letters=f"{run}-dead-letters",
         topic_partitions=4,
         data_dir=str(tmp_path / "data"),

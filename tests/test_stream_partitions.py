@@ -92,7 +92,7 @@ def run_stream(base: Settings, folder: Path, partitions: int, worker_count: int,
     run = f"p{uuid.uuid4().hex[:10]}"
     settings = replace(
         base, app_id=f"talkwire-{run}", topic_raw=f"{run}-articles", topic_enriched=f"{run}-enriched",
-        topic_events=f"{run}-events", topic_dead_letters=f"{run}-dead-letters", topic_partitions=partitions,
+        topic_events=f"{run}-events", topic_tracks=f"{run}-tracks", topic_dead_letters=f"{run}-dead-letters", topic_partitions=partitions,
     )
     create_topics(settings)
     workers = [

@@ -202,6 +202,61 @@ class CanonicalEvent(Record):
     confidence: dict[str, float] = Field(default_factory=dict)
 
 
+# --------------------------------------------------------------------------- tracks
+
+
+class TrackEntry(Record):
+    """One event on a track's timeline."""
+
+    event_id: str
+    event_version: int = Field(description="the event's version this entry was read from")
+    event_type: EventType
+    date: str | None = None
+    round: int | None = None
+    place: str | None = None
+    country: str | None = None
+    title: str = ""
+
+
+class Track(Record):
+    """A negotiation track: its events in date order; an upsert keyed by ``track_id`` (a tombstone
+    when its last event leaves it)."""
+
+    track_id: str
+    version: int = Field(description="monotonic per track_id")
+    parties: list[str] = Field(default_factory=list, description="the principal parties every event of the track has")
+    events: list[TrackEntry] = Field(default_factory=list, description="by date, then event id; undated events last")
+    first_date: str | None = None
+    last_date: str | None = None
+
+
+class TrackChange(Record):
+    """An event joining (``entry``) or leaving (``entry`` None) a track: the message between the two
+    track stages, keyed by track id."""
+
+    track_id: str
+    parties: list[str]
+    event_id: str
+    event_version: int
+    entry: TrackEntry | None = None
+
+
+class EventTrackMark(Record):
+    """What the track stage last saw of one event (``event-tracks`` table, keyed by event id)."""
+
+    version: int
+    track_id: str | None = None
+
+
+class TrackState(Record):
+    """A track's entries and the versions of the events that left it (``tracks`` table)."""
+
+    version: int = 0
+    parties: list[str] = Field(default_factory=list)
+    entries: dict[str, TrackEntry] = Field(default_factory=dict)
+    left: dict[str, int] = Field(default_factory=dict, description="event id -> version at which it left")
+
+
 # --------------------------------------------------------------------------- dead letters
 
 
@@ -224,6 +279,7 @@ class DeadLetter(Record):
 OUTPUT_RECORDS: dict[str, type[Record]] = {
     "enriched_article": EnrichedArticle,
     "event": CanonicalEvent,
+    "track": Track,
     "dead_letter": DeadLetter,
 }
 

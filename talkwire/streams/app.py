@@ -43,9 +43,11 @@ def create_app(settings: Settings) -> faust.App:
     """A Faust app with talkwire's topics, tables and agents registered."""
     from talkwire.streams.agents import register_agents
     from talkwire.streams.events_view import EventsView
+    from talkwire.streams.track_agents import register_track_agents
     from talkwire.streams.web import install_web
 
     app = TalkwireApp(settings, **app_options(settings))
-    register_agents(app, settings)
+    topology = register_agents(app, settings)
+    register_track_agents(app, settings, topology.events)
     install_web(app, settings, EventsView(settings))
     return app

@@ -37,6 +37,11 @@ def by_block_topic(settings: Settings) -> str:
     return f"{settings.app_id}-articles-by-block"
 
 
+def by_track_topic(settings: Settings) -> str:
+    """An event joining or leaving a track, keyed by track id (the tracks stage's repartition)."""
+    return f"{settings.app_id}-events-by-track"
+
+
 def project_topics(settings: Settings) -> list[TopicSpec]:
     partitions = settings.topic_partitions
     return [
@@ -45,6 +50,8 @@ def project_topics(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.topic_enriched, "enriched articles, key = article id", partitions,
                   {"cleanup.policy": "compact"}),
         TopicSpec(settings.topic_events, "canonical events, key = event id (upserts, tombstones)", partitions,
+                  {"cleanup.policy": "compact"}),
+        TopicSpec(settings.topic_tracks, "negotiation tracks, key = track id (timelines, tombstones)", partitions,
                   {"cleanup.policy": "compact"}),
         TopicSpec(settings.topic_dead_letters, "inputs that could not be processed, with reason", partitions,
                   {"cleanup.policy": "delete", "retention.ms": str(4 * WEEK_MS)}),
