@@ -2,8 +2,9 @@
 
 Weekday names ("jeudi", "last Thursday"), relative words ("hier", "this morning") and explicit
 dates ("le 7 mars", "March 7, 2022", "2022-03-07") become ``DateMention`` records. A bare weekday
-is the most recent such day on or before the publication day; "prochain"/"next" or a future
-tense in the sentence point forward. A publication known only to the month ("2022-03") cannot
+in a clause in the past is the most recent such day on or before the publication day;
+"prochain"/"next" or a future tense point forward; with no tense cue it is the nearest such day
+(a headline "talks open Monday" on a Sunday means tomorrow). A publication known only to the month ("2022-03") cannot
 place a weekday: the mention keeps the month and says which weekday it was.
 """
 
@@ -178,7 +179,9 @@ def _weekday_direction(match: re.Match[str], lexicon: _Lexicon, clause: str, lan
             direction = lookup_word(table, match[key])
             if direction != "current":
                 return direction
-    return "future" if has_cue(clause, "future", language) else "current"
+    if has_cue(clause, "future", language):
+        return "future"
+    return "current" if has_cue(clause, "past", language) else "nearest"
 
 
 def _resolve_weekday(weekday: int, direction: str, day: date) -> date:
@@ -188,7 +191,7 @@ def _resolve_weekday(weekday: int, direction: str, day: date) -> date:
     forward = (weekday - day.weekday()) % 7
     if direction == "next":
         return day + timedelta(days=forward or 7)
-    if direction == "future":
+    if direction == "future" or (direction == "nearest" and forward < back):
         return day + timedelta(days=forward)
     return day - timedelta(days=back)
 
@@ -281,11 +284,13 @@ def _mention_score(mention: DateMention, sentence: Sentence, language: str, publ
         score += 1.5
     if has_cue(clause, "other_event", language) or _anchor_lead_in(language).search(sentence.text[max(0, relative - 50) : relative]):
         score -= 4.0
-    if has_cue(clause, "future", language):
+    announced = sentence.paragraph == 0  # a headline's date is its event's, even ahead: a preview
+    if has_cue(clause, "future", language) and not announced:
         score -= 2.0
     if publication.day and mention.precision == "day" and mention.date:
         if mention.date > publication.day.isoformat():
-            score -= 4.0  # a plan: the reported event has already happened
+            if not announced:
+                score -= 4.0  # a plan: the reported event has already happened
         elif mention.date < (publication.day - _STALE_AFTER).isoformat():
             score -= 1.5  # news reports recent events; older dates are background
     if _in_quote(sentence, mention.offset):
