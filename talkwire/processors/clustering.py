@@ -54,6 +54,7 @@ import numpy as np
 import orjson
 
 from talkwire.processors.embedding import decode_vector
+from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.event_rules import NO_VENUE_TYPES
 from talkwire.processors.fingerprint import copy_similarity, decode_signature
 from talkwire.processors.records import (
@@ -79,6 +80,9 @@ BLOCK_KEY = "events"
 JOIN_SCORE = 0.60  # dev: same-event pairs >= 0.65, different-event pairs <= 0.55
 MERGE_SCORE = 0.80
 DATE_TOLERANCE_DAYS = 1
+SOFT_GAP_DAYS = 3  # dates this far apart only lower the score (GAP_PENALTY a day past the tolerance)
+GAP_PENALTY = 0.12
+ROUND_SPAN_DAYS = 30  # reports of one numbered round: a round of talks can last weeks
 RECENT_DAYS = 3  # undated articles and representatives: events reported this many days back
 REPRESENTATIVES_PER_EVENT = 12  # originals compared per event: the most recent ones
 UNTYPED_PENALTY = 0.08  # see pair_score
@@ -375,9 +379,10 @@ def _event_day(frame: EventFrame) -> date | None:
 
 
 def _index_keys(frame: EventFrame, key: SortKey) -> list[str]:
-    """The day indexes an original is listed under."""
+    """The day indexes an original is listed under, and its round's."""
     event_day = _event_day(frame)
-    return [f"t/{event_day.isoformat()}" if event_day else f"u/{_day(key)}", f"p/{_day(key)}"]
+    keys = [f"t/{event_day.isoformat()}" if event_day else f"u/{_day(key)}", f"p/{_day(key)}"]
+    return keys + ([f"r/{frame.round}"] if frame.round is not None else [])
 
 
 def _candidate_keys(frame: EventFrame, key: SortKey) -> list[str]:
@@ -387,8 +392,9 @@ def _candidate_keys(frame: EventFrame, key: SortKey) -> list[str]:
     event_day = _event_day(frame)
     if event_day is None:
         return [f"p/{day.isoformat()}" for day in recent]
-    around = [event_day + timedelta(days=n) for n in range(-DATE_TOLERANCE_DAYS, DATE_TOLERANCE_DAYS + 1)]
-    return [f"t/{day.isoformat()}" for day in around] + [f"u/{day.isoformat()}" for day in recent]
+    around = [event_day + timedelta(days=n) for n in range(-SOFT_GAP_DAYS, SOFT_GAP_DAYS + 1)]
+    rounds = [f"r/{frame.round}"] if frame.round is not None else []
+    return [f"t/{day.isoformat()}" for day in around] + [f"u/{day.isoformat()}" for day in recent] + rounds
 
 
 # --------------------------------------------------------------------------- the step function
@@ -555,10 +561,13 @@ def pair_score(a: _Evidence, b: _Evidence, similarity: float) -> float:
     """Embedding cosine plus language-independent frame evidence; -1 when the frames conflict."""
     if a.round is not None and b.round is not None and a.round != b.round:
         return -1.0
+    same_round = a.round is not None and a.round == b.round
     day_gap = None if a.day is None or b.day is None else abs(a.day - b.day)
-    if day_gap is not None and day_gap > DATE_TOLERANCE_DAYS:
-        return -1.0
     score = similarity
+    if day_gap is not None and day_gap > DATE_TOLERANCE_DAYS and not (same_round and day_gap <= ROUND_SPAN_DAYS):
+        if day_gap > SOFT_GAP_DAYS:
+            return -1.0
+        score -= GAP_PENALTY * (day_gap - DATE_TOLERANCE_DAYS)  # a misread weekday, a multi-day meeting
     if a.parties and b.parties:  # disjoint party sets are evidence against, not just no evidence
         score += 0.25 * _jaccard(a.parties, b.parties) - 0.10
     score += 0.10 * _jaccard(a.entities, b.entities)
@@ -567,7 +576,11 @@ def pair_score(a: _Evidence, b: _Evidence, similarity: float) -> float:
     if a.round is not None and a.round == b.round:
         score += 0.10
     if a.event_type != "other" and b.event_type != "other":
-        score += 0.05 if a.event_type == b.event_type else -0.20
+        if a.event_type == b.event_type:
+            score += 0.05
+        else:  # a summit read as talks is a slip; a call read as a meeting is another event
+            kinds = event_kinds()
+            score -= 0.05 if kinds[a.event_type].family == kinds[b.event_type].family else 0.20
     elif a.event_type != b.event_type:
         # One report names the kind of event and the other names none: weak evidence against
         # (a same-day story about one of the leaders is not a report of their call).

@@ -15,6 +15,7 @@ class EventKind:
     has_venue: bool
     numbered: bool
     in_track: bool
+    family: str
 
 
 @cache
@@ -24,10 +25,10 @@ def event_kinds() -> dict[str, EventKind]:
     expected = set(get_args(EventType))
     if set(data) != expected:
         raise ValueError(f"event_kinds.yaml: types {sorted(set(data) ^ expected)} differ from records.EventType")
-    names = {f.name for f in fields(EventKind)}
+    types = {f.name: f.type for f in fields(EventKind)}
     kinds = {}
     for event_type, properties in data.items():
-        if set(properties) != names or not all(isinstance(v, bool) for v in properties.values()):
-            raise ValueError(f"event_kinds.yaml: {event_type} needs exactly the booleans {sorted(names)}")
+        if set(properties) != set(types) or not all(type(v).__name__ == types[k] for k, v in properties.items()):
+            raise ValueError(f"event_kinds.yaml: {event_type} needs exactly {types}")
         kinds[event_type] = EventKind(**properties)
     return kinds
