@@ -745,6 +745,7 @@ def build_event(
         for m, item in zip(roster, items)
     ]
     confidence["event"] = round(min(1.0, 0.5 + 0.1 * len(originals)), 3)
+    participants, mentioned = _participants(votes)
     return CanonicalEvent(
         event_id=event_id,
         version=0,
@@ -759,7 +760,8 @@ def build_event(
         round=round_number,
         outcomes=outcomes,
         outcome_phrases=_unique(p for v in votes for p in v.frame.outcome_phrases)[:10],
-        participants=_participants(votes),
+        participants=participants,
+        mentioned=mentioned,
         quotes=_best_quotes(originals),
         track_id=track_id(event_type, parties),
         title=originals[0].enriched.article.title,
@@ -800,17 +802,23 @@ def _outcomes(votes: list[_Vote]) -> list[str]:
     return sorted(label for label, w in weight.items() if w >= total / 3)
 
 
-def _participants(votes: list[_Vote]) -> list[Participant]:
-    support: dict[str, float] = {}
+def _participants(votes: list[_Vote]) -> tuple[list[Participant], list[Participant]]:
+    """(participants, mentioned): a person took part when the reports that put them in the room
+    weigh at least as much as those that only name them."""
+    took_part: dict[str, float] = {}
+    named: dict[str, float] = {}
     first: dict[str, Participant] = {}
     for vote in votes:
-        for person in vote.frame.participants:
-            support[person.name] = support.get(person.name, 0.0) + vote.weight
+        for person, in_room in [*((p, True) for p in vote.frame.participants), *((p, False) for p in vote.frame.mentioned)]:
+            named[person.name] = named.get(person.name, 0.0) + vote.weight
+            took_part[person.name] = took_part.get(person.name, 0.0) + (vote.weight if in_room else 0.0)
             known = first.setdefault(person.name, person)
             if known.role is None and person.role:
                 first[person.name] = known.model_copy(update={"role": person.role})
-    ranked = sorted(support, key=lambda name: (-support[name], name))
-    return [first[name] for name in ranked[:MAX_PARTICIPANTS]]
+    ranked = sorted(named, key=lambda name: (-took_part[name], -named[name], name))
+    inside = [first[n] for n in ranked if took_part[n] and 2 * took_part[n] >= named[n]]
+    outside = [first[n] for n in ranked if not (took_part[n] and 2 * took_part[n] >= named[n])]
+    return inside[:MAX_PARTICIPANTS], outside[:MAX_PARTICIPANTS]
 
 
 def _best_quotes(originals: list[ArticleFeatures]) -> list[Quote]:

@@ -29,6 +29,7 @@ from talkwire.processors.event_rules import (
 )
 from talkwire.processors.entities import demonym_mentions, doc_ents, doc_text
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
+from talkwire.processors.participation import participation_scores, taking_part
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
 from talkwire.processors.rule_text import Sentence, has_cue, split_sentences, zone_weight
 
@@ -127,6 +128,9 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         event_type in WEAK_GUESSES and type_scores.get(event_type, 0.0) < WEAK_TYPE_SCORE)
     if leaders_may_meet and _leaders_meet(participants, first_offset, sentences, cues):
         event_type = "summit"
+    leaders = {p.name for p, _ in participants if p.role and cues.leader_role.search(fold(p.role))}
+    inside = taking_part(participation_scores(text, language, people, {p.name: p.role for p, _ in participants},
+                                              present=leaders if event_type == "summit" else set()))
     round_number, round_confidence = extract_round(text, language) if event_type in ROUND_TYPES else (None, 1.0)
     party_scores = _party_scores(text, actors, participants, first_offset, sentences, cues, gazetteer, language,
                                  attack=event_type in ATTACK_TYPES)
@@ -149,7 +153,8 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         round=round_number,
         outcomes=outcomes,
         outcome_phrases=outcome_phrases,
-        participants=[p for p, _ in participants][:MAX_PARTICIPANTS],
+        participants=[p for p, _ in participants if p.name in inside][:MAX_PARTICIPANTS],
+        mentioned=[p for p, _ in participants if p.name not in inside][:MAX_PARTICIPANTS],
         confidence={
             "event_type": round(type_confidence, 3),
             "round": round(round_confidence, 3),

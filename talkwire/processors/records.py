@@ -138,7 +138,8 @@ class EventFrame(Record):
     round: int | None = None
     outcomes: list[str] = Field(default_factory=list, description="controlled vocabulary labels (docs/outcomes.md)")
     outcome_phrases: list[str] = Field(default_factory=list, description="phrases the outcomes were read from, and outcomes outside the vocabulary")
-    participants: list[Participant] = Field(default_factory=list)
+    participants: list[Participant] = Field(default_factory=list, description="people who took part in the event")
+    mentioned: list[Participant] = Field(default_factory=list, description="people named who did not take part")
     confidence: dict[str, float] = Field(default_factory=dict, description="0..1 per field name")
 
 
@@ -189,7 +190,8 @@ class CanonicalEvent(Record):
     round: int | None = None
     outcomes: list[str] = Field(default_factory=list)
     outcome_phrases: list[str] = Field(default_factory=list)
-    participants: list[Participant] = Field(default_factory=list)
+    participants: list[Participant] = Field(default_factory=list, description="people who took part in the event, by vote of its reports")
+    mentioned: list[Participant] = Field(default_factory=list, description="people its reports name who did not take part")
     quotes: list[Quote] = Field(default_factory=list, description="best quotes, at most a few")
     track_id: str | None = Field(default=None, description="stable id of the negotiation track (same principal parties); null for incidents, speeches and other events")
     title: str = Field(default="", description="title of the earliest original report")

@@ -1,0 +1,43 @@
+"""Participants apart from the people merely named: scores from cues, roles and place in the text."""
+
+from talkwire.processors.participation import participation_scores, taking_part
+from talkwire.processors.records import PersonSpan
+
+
+def _spans(text: str, *names: str) -> list[PersonSpan]:
+    spans = []
+    for name in names:
+        start = text.find(name)
+        while start != -1:
+            spans.append(PersonSpan(start=start, end=start + len(name), canonical=name))
+            start = text.find(name, start + 1)
+    return sorted(spans, key=lambda s: s.start)
+
+
+def test_who_met_took_part_and_the_commentator_did_not():
+    text = ("Talks in Geneva\n\nMichel Barnier met David Davis in Brussels on Monday for the first round of talks.\n\n"
+            "\"This is a good start,\" said Margaritis Schinas, the Commission's spokesman, in Strasbourg.")
+    scores = participation_scores(text, "en", _spans(text, "Michel Barnier", "David Davis", "Margaritis Schinas"),
+                                  {"Margaritis Schinas": "the Commission's spokesman"})
+    assert taking_part(scores) == {"Michel Barnier", "David Davis"}
+
+
+def test_a_leader_recalled_from_an_earlier_meeting_is_only_mentioned():
+    text = ("Les négociateurs se sont retrouvés jeudi\n\nLes délégations russe et ukrainienne, conduites par "
+            "Vladimir Medinski et David Arakhamia, se sont retrouvées jeudi au Bélarus.\n\n"
+            "Lors de la précédente session, Sergueï Lavrov avait rencontré son homologue à Antalya.")
+    scores = participation_scores(text, "fr", _spans(text, "Vladimir Medinski", "David Arakhamia", "Sergueï Lavrov"), {})
+    assert taking_part(scores) == {"Vladimir Medinski", "David Arakhamia"}
+
+
+def test_a_delegation_role_puts_a_person_in_the_room():
+    text = "Talks resume\n\nThe talks resumed on Tuesday.\n\nThe head of delegation, Ivan Petrov, gave no comment."
+    scores = participation_scores(text, "en", _spans(text, "Ivan Petrov"), {"Ivan Petrov": "head of delegation"})
+    assert taking_part(scores) == {"Ivan Petrov"}
+
+
+def test_leaders_of_a_summit_are_present_and_without_any_cue_the_lead_names_the_protagonists():
+    text = "Summit opens\n\nAngela Merkel arrived early.\n\nJohn Smith, a local shop owner, watched."
+    spans = _spans(text, "Angela Merkel", "John Smith")
+    assert taking_part(participation_scores(text, "en", spans, {}, present={"Angela Merkel"})) == {"Angela Merkel"}
+    assert taking_part(participation_scores(text, "en", spans, {})) == {"Angela Merkel"}
