@@ -107,7 +107,17 @@ def test_without_mentions_the_publication_day():
 
 
 def test_only_a_future_plan_falls_back_to_publication_day():
-    assert event_date("A new round of talks will be held next Monday.", "en").date == "2022-03-03"
+    text = "Talks end in Belarus\n\nA new round of talks will be held next Monday."
+    assert event_date(text, "en").date == "2022-03-03"
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("Talks to resume in Geneva\n\nThe two delegations will meet on Monday, after a pause since last Tuesday.", "en", "2022-03-07"),
+    ("Les négociations reprennent lundi à Genève\n\nLa dernière session s'était tenue mardi.", "fr", "2022-03-07"),
+    ("Deal reached on the eve of Tuesday's vote\n\nThe leaders agreed on Thursday on a text.", "en", "2022-03-03"),
+])
+def test_a_preview_is_dated_to_the_event_it_announces(text, language, expected):
+    assert event_date(text, language).date == expected
 
 
 @settings(max_examples=150, deadline=None)

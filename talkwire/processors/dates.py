@@ -181,7 +181,9 @@ def _weekday_direction(match: re.Match[str], lexicon: _Lexicon, clause: str, lan
                 return direction
     if has_cue(clause, "future", language):
         return "future"
-    return "current" if has_cue(clause, "past", language) else "nearest"
+    if has_cue(clause, "past", language):
+        return "current"
+    return "future" if has_cue(clause, "preview", language) else "nearest"
 
 
 def _resolve_weekday(weekday: int, direction: str, day: date) -> date:
@@ -276,7 +278,10 @@ def _anchor_lead_in(language: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){alternation(words)}(?!\w)", re.IGNORECASE)
 
 
-def _mention_score(mention: DateMention, sentence: Sentence, language: str, publication: Publication) -> float:
+def _mention_score(mention: DateMention, sentence: Sentence, language: str, publication: Publication,
+                   preview: bool) -> float:
+    """How likely ``mention`` dates the article's main event; ``preview``: the title announces an
+    event still to come, so dates ahead of publication are its own and earlier ones background."""
     score = zone_weight(sentence.paragraph)
     relative = mention.offset - sentence.start
     clause = clause_at(sentence, relative)
@@ -284,13 +289,14 @@ def _mention_score(mention: DateMention, sentence: Sentence, language: str, publ
         score += 1.5
     if has_cue(clause, "other_event", language) or _anchor_lead_in(language).search(sentence.text[max(0, relative - 50) : relative]):
         score -= 4.0
-    announced = sentence.paragraph == 0  # a headline's date is its event's, even ahead: a preview
+    announced = preview and sentence.paragraph <= 1
     if has_cue(clause, "future", language) and not announced:
         score -= 2.0
     if publication.day and mention.precision == "day" and mention.date:
         if mention.date > publication.day.isoformat():
-            if not announced:
-                score -= 4.0  # a plan: the reported event has already happened
+            score += 1.0 if announced else -4.0  # the previewed event; else a plan after the reported one
+        elif preview:
+            score -= 1.5  # what led up to the previewed event
         elif mention.date < (publication.day - _STALE_AFTER).isoformat():
             score -= 1.5  # news reports recent events; older dates are background
     if _in_quote(sentence, mention.offset):
@@ -314,6 +320,7 @@ def choose_event_date(
     publication = parse_publication(published_at, precision)
     sentences = split_sentences(text)
     starts = [s.start for s in sentences]
+    preview = _is_preview(mentions, sentences, language, publication)
     totals: dict[tuple[str | None, str | None], float] = {}
     first: dict[tuple[str | None, str | None], DateMention] = {}
     for mention in mentions:
@@ -324,7 +331,7 @@ def choose_event_date(
             continue
         sentence = sentences[index]
         key = (mention.date, mention.precision)
-        score = _mention_score(mention, sentence, language, publication)
+        score = _mention_score(mention, sentence, language, publication, preview)
         totals[key] = totals.get(key, 0.0) + (score if key not in totals else max(score, 0.0) * 0.5)
         first.setdefault(key, mention)
     if totals:
@@ -333,6 +340,20 @@ def choose_event_date(
             chosen = first[best]
             return EventDate(date=chosen.date, precision=chosen.precision, description=chosen.description, source_text=chosen.text)
     return _publication_date(publication)
+
+
+def _is_preview(mentions: list[DateMention], sentences: list[Sentence], language: str,
+                publication: Publication) -> bool:
+    """The title announces an event to come: a preview cue, or a date ahead of publication that no
+    "next"/"prochain" marks as a later meeting of the one reported."""
+    title = [s for s in sentences if s.paragraph == 0]
+    if not title or not publication.day:
+        return False
+    ahead = [m for m in mentions if m.precision == "day" and m.date and m.date > publication.day.isoformat()
+             and m.offset < title[-1].end]
+    if any(not has_cue(clause_at(title[0], m.offset - title[0].start), "future", language) for m in ahead):
+        return True
+    return has_cue(" ".join(s.text for s in title), "preview", language)
 
 
 def _publication_date(publication: Publication) -> EventDate:
