@@ -2,7 +2,7 @@
 
 from talkwire.processors.clustering import build_event
 from talkwire.processors.features import synthetic_features
-from talkwire.processors.records import BlockMember, EventFrame, Location
+from talkwire.processors.records import BlockMember, EventFrame, Location, Participant
 from talkwire.settings import Limits
 
 
@@ -35,3 +35,79 @@ def test_the_venue_of_a_meeting_is_voted_by_the_articles_that_name_one():
              for c, p in ((None, None), ("RU", "Sochi"), (None, None))]
     roster, items = members(*talks)
     assert build_event("ev-1", roster, items, Limits()).location.place == "Sochi"
+
+
+def test_sources_counts_outlets_and_independent_reports_counts_originals():
+    """An AFP story republished by two outlets, one of them twice under a differently spelt name,
+    plus a Reuters report: three outlets published it, two independent reports."""
+    frame = EventFrame(event_type="summit", parties=["RU", "TR"])
+    reports = [("afp", "AFP", None), ("soir", "Le Soir", "afp"), ("soir2", "le  SOIR", "afp"),
+               ("libre", "La Libre", "afp"), ("rtrs", "Reuters", None)]
+    items = [synthetic_features(i, topic="t", source=source, frame=frame) for i, source, _ in reports]
+    roster = [BlockMember(id=item.article_id, sort_key=item.sort_key, content_hash=item.content_hash,
+                          duplicate_of=copy_of) for item, (_, _, copy_of) in zip(items, reports)]
+    event = build_event("ev-1", roster, items, Limits())
+    assert (event.sources, event.independent_reports) == (4, 2)
+
+
+def report(article_id, hour, *, title="", language="fr", dispatch=False, body=None):
+    return synthetic_features(article_id, topic="t", published_at=f"2022-03-03T{hour:02d}:00:00+00:00", title=title,
+                              language=language, body=body, source="dispatch" if dispatch else f"Outlet {article_id}",
+                              frame=EventFrame(event_type="negotiation_round", parties=["RU", "UA"]),
+                              input_format="dispatch" if dispatch else "json")
+
+
+def event_of(*items, copies=None):
+    copies = copies or {}
+    roster = [BlockMember(id=item.article_id, sort_key=item.sort_key, content_hash=item.content_hash,
+                          duplicate_of=copies.get(item.article_id)) for item in items]
+    return build_event("ev-1", roster, list(items), Limits())
+
+
+def test_the_event_title_is_the_best_titled_report_not_the_untitled_first_dispatch():
+    """First report a title-less dispatch, then an English original, a French one and a French copy:
+    the title is the French original's (an original, in the language of most reports)."""
+    event = event_of(
+        report("d", 8, dispatch=True, body="Ce jeudi avait lieu une deuxième session de pourparlers.\n\nSuite."),
+        report("e", 9, title="Second round of talks ends", language="en"),
+        report("f", 10, title="Deuxième session de pourparlers"),
+        report("g", 11, title="Copie reprise"),
+        copies={"g": "f"},
+    )
+    assert event.title == "Deuxième session de pourparlers"
+
+
+def test_a_dispatch_shows_its_lead_and_the_agency_it_credits_not_its_id_and_dispatch():
+    long_lead = "Ce jeudi avait lieu une deuxième session de pourparlers " + "entre les deux délégations " * 6 + "."
+    event = event_of(
+        report("d1", 8, dispatch=True, body=long_lead + " Puis une autre phrase.\n\nSuite du texte."),
+        report("d2", 9, dispatch=True, body="Kiev (AFP) - Les délégations se sont séparées lundi. Elles se reverront."),
+        report("d3", 10, dispatch=True, body="KYIV, April 9 (Reuters) - Talks ended on Monday.\n\nMore text."),
+    )
+    refs = {ref.id: ref for ref in event.articles}
+    assert [refs[i].source for i in ("d1", "d2", "d3")] == [None, "AFP", "Reuters"]
+    assert refs["d2"].title == "Les délégations se sont séparées lundi."
+    assert refs["d3"].title == "Talks ended on Monday."
+    assert refs["d1"].title.endswith("…") and len(refs["d1"].title) <= 120
+    assert refs["d1"].title.startswith("Ce jeudi avait lieu une deuxième session de pourparlers entre")
+    assert event.title == refs["d1"].title  # no report has a title: the earliest's lead
+    assert event.sources == 3  # AFP, Reuters and the unknown outlet of d1
+
+
+def speaker(article_id, hour, role, language):
+    return synthetic_features(article_id, topic="t", published_at=f"2022-03-03T{hour:02d}:00:00+00:00",
+                              language=language, frame=EventFrame(event_type="phone_call", parties=["FR", "RU"],
+                              participants=[Participant(name="Emmanuel Macron", role=role, party="FR")]))
+
+
+def test_a_participant_role_keeps_the_event_language_until_the_vote_changes():
+    """Versions of one mostly French event: an English report published before the others (so
+    first in replay order) or after them does not turn 'président' into 'President'; once most
+    reports are English, the role is English."""
+    fr1, fr2, fr5 = (speaker(i, h, r, "fr") for i, h, r in (("fr1", 10, "président"), ("fr2", 11, "Président"),
+                                                              ("fr5", 15, "président")))
+    en0, en3, en4 = (speaker(i, h, "President", "en") for i, h in (("en0", 8), ("en3", 12), ("en4", 13)))
+    versions = [event_of(*items) for items in ([fr1, fr2], [en0, fr1, fr2], [en0, fr1, fr2, en3, fr5])]
+    assert [[(p.name, p.role) for p in event.participants] for event in versions] == [
+        [("Emmanuel Macron", "président")]] * 3
+    assert event_of(en0, fr1, fr2, en3, en4, fr5, speaker("en6", 16, "President", "en")).participants[0].role == "President"

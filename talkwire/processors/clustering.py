@@ -14,11 +14,14 @@ member whose MinHash it matches (then it joins that member's event), otherwise i
 best-scoring event if the score passes ``JOIN_SCORE``, merging every event that scores above
 ``MERGE_SCORE``, otherwise it starts an event. Event labels are the ids of their earliest
 member, event ids derive from them; ids that vanish get a redirect (to the event holding most
-of their former members) or a tombstone.
+of their former members) or a tombstone. A redirect always names a live event: when its target is
+absorbed in turn, it is republished pointing at the new survivor. The enriched records of earlier
+members whose event (or copy source) a step changed are republished with the live event id.
 
 State: ``store`` is a flat key-value map scoped to one block, values are JSON:
 
-- ``f/<id>`` the member's features (no body, no date mentions), written once;
+- ``f/<id>`` the member's features (no body, no date mentions), written once; ``x/<id>`` the body
+  and date mentions, read only to republish the member's enriched record when its event changes;
 - ``m/<id>`` its step (label joined, labels absorbed, copy of);
 - ``e/<label>`` the members that joined the label, the labels it absorbed, its most recent
   originals (the representatives scored against); ``merged_into`` once absorbed, so a member's
@@ -68,6 +71,7 @@ from talkwire.processors.records import (
     EventFrame,
     EventState,
     Location,
+    MemberText,
     Participant,
     PublishedEvent,
     Quote,
@@ -126,18 +130,13 @@ def cluster_article(store: MutableMapping[str, bytes], features: ArticleFeatures
     for member in [_add_member(state, features), *later]:
         fold.step(member)
     events, tombstones = fold.publish(limits)
+    relabelled = fold.relabelled()
     _evict(state, limits)
     state.flush()
     member = state.member(features.article_id)
     enriched = _labelled(state, features.enriched, member) if member else features.enriched
-    return ClusterResult(enriched=enriched, events=events, tombstones=tombstones, status="clustered")
-
-
-def label_article(store: MutableMapping[str, bytes], enriched: EnrichedArticle) -> EnrichedArticle | None:
-    """The article labelled with its current event; None when it is not (or no longer) a member."""
-    state = _State(store)
-    member = state.member(enriched.article.id)
-    return _labelled(state, enriched, member) if member else None
+    return ClusterResult(enriched=enriched, relabelled=relabelled, events=events, tombstones=tombstones,
+                         status="clustered")
 
 
 def _labelled(state: _State, enriched: EnrichedArticle, member: BlockMember) -> EnrichedArticle:
@@ -271,6 +270,14 @@ class _State:
     def raw_features(self, article_id: str) -> bytes:
         return self._get("f/" + article_id, bytes)
 
+    def enriched(self, article_id: str) -> EnrichedArticle:
+        """A member's enriched article as it came in, rebuilt from ``f/`` and ``x/``."""
+        # not the decoded cache: it drops the entities
+        enriched = ArticleFeatures.from_json(self.raw_features(article_id)).enriched
+        text = self._get("x/" + article_id, MemberText.from_json)
+        article = enriched.article.model_copy(update={"body": text.body})
+        return enriched.model_copy(update={"article": article, "dates": text.dates})
+
     def decoded(self, article_id: str) -> _Decoded:
         return _decode(self.raw_features(article_id))
 
@@ -351,6 +358,8 @@ def _slim(features: ArticleFeatures) -> ArticleFeatures:
 def _add_member(state: _State, features: ArticleFeatures) -> BlockMember:
     key = tuple(features.sort_key)
     state.put("f/" + features.article_id, _exact(_slim(features).to_json()))
+    enriched = features.enriched
+    state.put("x/" + features.article_id, _exact(MemberText(body=enriched.article.body, dates=enriched.dates).to_json()))
     for band in features.bands:
         _insert(state, "b/" + band, key, state.sort_keys)
     _insert(state, _hour_key(key), key, state.sort_keys)
@@ -406,6 +415,7 @@ class _Fold:
     def __init__(self, state: _State) -> None:
         self.state = state
         self.before: dict[str, list[str] | None] = {}  # label -> member ids when it was a live event
+        self.copy_before: dict[str, tuple[str | None, float | None]] = {}  # undone member -> (duplicate_of, similarity)
 
     def _touch(self, label: str) -> None:
         """Remember a label and the labels it was merged into, before the first change to them."""
@@ -469,6 +479,7 @@ class _Fold:
         """Take back the step of the latest member of the fold."""
         state, label, key = self.state, member.joined, tuple(member.sort_key)
         self._touch(label)
+        self.copy_before.setdefault(member.id, (member.duplicate_of, member.duplicate_similarity))
         event = state.edit_event(label)
         (event.copies if member.duplicate_of else event.originals).remove(key)
         for child in member.absorbed:
@@ -497,11 +508,29 @@ class _Fold:
         for label in sorted(l for l, former in self.before.items() if former is not None and state.resolve(l) != l):
             event_id, survivor = event_id_for(label), _survivor(state, self.before[label])
             if survivor is None:
-                tombstones.append(event_id)
-                state.delete("v/" + event_id)
+                gone = [event_id, *_redirects_to(state, event_id)]  # a redirect to a deleted event would be a dead end
+                tombstones += gone
+                for dead in gone:
+                    state.delete("v/" + dead)
             else:
                 _emit(state, CanonicalEvent(event_id=event_id, version=0, merged_into=event_id_for(survivor)), events)
         return events, tombstones
+
+    def relabelled(self) -> list[EnrichedArticle]:
+        """The enriched records of the earlier members whose event or copy source the call changed.
+
+        ``before`` lists every member of every touched live event, under its label before the call.
+        """
+        state, records = self.state, {}
+        for label, former in self.before.items():
+            for article_id in former or ():
+                member = state.member(article_id)
+                if member is None:
+                    continue
+                copy_now = (member.duplicate_of, member.duplicate_similarity)
+                if (label, self.copy_before.get(article_id, copy_now)) != (state.label_of(member), copy_now):
+                    records[article_id] = _labelled(state, state.enriched(article_id), member)
+        return [records[article_id] for article_id in sorted(records)]
 
 
 def _refresh(state: _State, event: EventState) -> None:
@@ -640,6 +669,7 @@ def _drop_member(state: _State, key: SortKey) -> None:
         meta.days.remove(_day(key))
     state.delete("m/" + article_id)
     state.delete("f/" + article_id)
+    state.delete("x/" + article_id)
     meta.members -= 1
 
 
@@ -668,20 +698,34 @@ def _survivor(state: _State, former: list[str]) -> str | None:
     return min(counts, key=lambda l: (-counts[l], l)) if counts else None
 
 
+def _redirects_to(state: _State, event_id: str) -> list[str]:
+    """The event ids currently published as redirects to this one."""
+    published = state.published(event_id)
+    aliases = published.aliases if published else []
+    return [alias for alias in aliases if (redirect := state.published(alias)) and redirect.merged_into == event_id]
+
+
 def _emit(state: _State, event: CanonicalEvent, out: list[CanonicalEvent]) -> None:
-    """Publish only when the record changed; the version is monotonic per event id."""
+    """Publish only when the record changed; the version is monotonic per event id.
+
+    A redirect takes over the redirects to its event: they are republished pointing at its
+    target, so a client never follows more than one hop.
+    """
     digest = hashlib.sha1(orjson.dumps(event.model_dump(mode="json", exclude={"version"}))).hexdigest()[:16]
     published = state.published(event.event_id)
     if published is not None and published.digest == digest:
         return
     version = (published.version if published else 0) + 1
-    aliases = published.aliases if published else []
+    moved = _redirects_to(state, event.event_id) if event.merged_into else []
+    aliases = published.aliases if published and not event.merged_into else []
     state.put("v/" + event.event_id, PublishedEvent(version=version, digest=digest, merged_into=event.merged_into, aliases=aliases))
     target = state.published(event.merged_into) if event.merged_into else None
     if target is not None and event.event_id not in target.aliases:
         target.aliases.append(event.event_id)
         state.put("v/" + event.merged_into, target)
     out.append(event.model_copy(update={"version": version}))
+    for alias in moved:
+        _emit(state, CanonicalEvent(event_id=alias, version=0, merged_into=event.merged_into), out)
 
 
 # --------------------------------------------------------------------------- canonical event
@@ -692,6 +736,7 @@ class _Vote:
     article_id: str
     weight: float
     frame: EventFrame
+    language: str | None
 
 
 def build_event(
@@ -702,14 +747,14 @@ def build_event(
 ) -> CanonicalEvent:
     """The merged frame of an event's members (in replay order), by weighted vote."""
     votes = [
-        _Vote(m.id, COPY_WEIGHT if m.duplicate_of else 1.0, item.enriched.frame or EventFrame())
+        _Vote(m.id, COPY_WEIGHT if m.duplicate_of else 1.0, item.enriched.frame or EventFrame(), item.enriched.language)
         for m, item in zip(roster, items)
     ]
     provenance: dict[str, list[str]] = {}
     confidence: dict[str, float] = {}
 
     def decide(name: str, value_of) -> object:
-        value, supporters, share = _vote(votes, value_of)
+        value, supporters, share = _vote(votes, lambda vote: value_of(vote.frame))
         if supporters:
             provenance[name] = supporters[: limits.max_articles_per_event]
             backing = set(supporters)
@@ -724,7 +769,7 @@ def build_event(
     has_venue = event_type not in NO_VENUE_TYPES
     country = decide("location", lambda f: f.location.country) if has_venue else None
     place_votes = [v for v in votes if v.frame.location.country == country] if has_venue else []
-    place = _vote(place_votes, lambda f: (f.location.place, f.location.region) if f.location.place else None)[0]
+    place = _vote(place_votes, lambda v: (v.frame.location.place, v.frame.location.region) if v.frame.location.place else None)[0]
     day = decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date and f.date_precision == "day" else None)
     when = day or decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date else None)
     round_number = decide("round", lambda f: f.round)
@@ -733,19 +778,20 @@ def build_event(
         backing = [v.article_id for v in votes if set(v.frame.outcomes) & set(outcomes)]
         provenance["outcomes"] = backing[: limits.max_articles_per_event]
     originals = [item for m, item in zip(roster, items) if not m.duplicate_of] or items
+    language = _vote(votes, lambda vote: vote.language)[0]
     refs = [
         ArticleRef(
             id=m.id,
-            source=item.enriched.article.source,
+            source=item.outlet,
             published_at=item.enriched.article.published_at,
             duplicate_of=m.duplicate_of,
-            title=item.enriched.article.title,
+            title=item.display_title,
             language=item.enriched.language,
         )
         for m, item in zip(roster, items)
     ]
     confidence["event"] = round(min(1.0, 0.5 + 0.1 * len(originals)), 3)
-    participants, mentioned = _participants(votes)
+    participants, mentioned = _participants(votes, language)
     return CanonicalEvent(
         event_id=event_id,
         version=0,
@@ -764,14 +810,32 @@ def build_event(
         mentioned=mentioned,
         quotes=_best_quotes(originals),
         track_id=track_id(event_type, parties),
-        title=originals[0].enriched.article.title,
+        title=_event_title(roster, items, language) or originals[0].display_title,
         first_seen=items[0].enriched.article.published_at,
         last_updated=items[-1].enriched.article.published_at,
-        sources=len({item.enriched.article.source for item in items}),
+        sources=len({_folded(ref.source) if ref.source else None for ref in refs}),
+        independent_reports=sum(1 for m in roster if not m.duplicate_of),
         articles=refs[: limits.max_articles_per_event],
         provenance=provenance,
         confidence=confidence,
     )
+
+
+def _event_title(roster: list[BlockMember], items: list[ArticleFeatures], language: str | None) -> str:
+    """The title of the best titled report: an original before a copy, then one in the event's
+    language, then the earliest; "" when no report has a title."""
+    ranked = [
+        (m.duplicate_of is not None, item.enriched.language != language, index)
+        for index, (m, item) in enumerate(zip(roster, items))
+        if item.enriched.article.title
+    ]
+    return items[min(ranked)[2]].enriched.article.title if ranked else ""
+
+
+@lru_cache(maxsize=DECODED_CACHE_SIZE)  # the same few outlet names and roles, for every member of every event
+def _folded(name: str) -> str:
+    """A name as compared ignoring case and spacing ("Le Soir", "le  soir")."""
+    return " ".join(name.casefold().split())
 
 
 def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
@@ -779,7 +843,7 @@ def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
     totals: dict[object, float] = {}
     first_seen: dict[object, int] = {}
     for index, vote in enumerate(votes):
-        value = value_of(vote.frame)
+        value = value_of(vote)
         if value is None:
             continue
         totals[value] = totals.get(value, 0.0) + vote.weight
@@ -787,7 +851,7 @@ def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
     if not totals:
         return None, [], 0.0
     winner = min(totals, key=lambda value: (-totals[value], first_seen[value]))
-    supporters = [v.article_id for v in votes if value_of(v.frame) == winner]
+    supporters = [v.article_id for v in votes if value_of(v) == winner]
     return winner, supporters, totals[winner] / sum(totals.values())
 
 
@@ -802,23 +866,47 @@ def _outcomes(votes: list[_Vote]) -> list[str]:
     return sorted(label for label, w in weight.items() if w >= total / 3)
 
 
-def _participants(votes: list[_Vote]) -> tuple[list[Participant], list[Participant]]:
+def _participants(votes: list[_Vote], language: str | None) -> tuple[list[Participant], list[Participant]]:
     """(participants, mentioned): a person took part when the reports that put them in the room
-    weigh at least as much as those that only name them."""
+    weigh at least as much as those that only name them. Each as its first report names them,
+    with the role the vote gives; most supported first."""
     took_part: dict[str, float] = {}
     named: dict[str, float] = {}
     first: dict[str, Participant] = {}
     for vote in votes:
-        for person, in_room in [*((p, True) for p in vote.frame.participants), *((p, False) for p in vote.frame.mentioned)]:
+        for person, in_room in _people(vote):
             named[person.name] = named.get(person.name, 0.0) + vote.weight
             took_part[person.name] = took_part.get(person.name, 0.0) + (vote.weight if in_room else 0.0)
-            known = first.setdefault(person.name, person)
-            if known.role is None and person.role:
-                first[person.name] = known.model_copy(update={"role": person.role})
+            first.setdefault(person.name, person)
     ranked = sorted(named, key=lambda name: (-took_part[name], -named[name], name))
-    inside = [first[n] for n in ranked if took_part[n] and 2 * took_part[n] >= named[n]]
-    outside = [first[n] for n in ranked if not (took_part[n] and 2 * took_part[n] >= named[n])]
-    return inside[:MAX_PARTICIPANTS], outside[:MAX_PARTICIPANTS]
+    inside = {name for name in ranked if took_part[name] and 2 * took_part[name] >= named[name]}
+    roles = _roles(votes, language)
+    cards = {name: first[name].model_copy(update={"role": roles.get(name)}) for name in ranked}
+    return ([cards[n] for n in ranked if n in inside][:MAX_PARTICIPANTS],
+            [cards[n] for n in ranked if n not in inside][:MAX_PARTICIPANTS])
+
+
+def _people(vote: _Vote) -> list[tuple[Participant, bool]]:
+    """Everyone a report names, True for those it puts in the room."""
+    return [*((p, True) for p in vote.frame.participants), *((p, False) for p in vote.frame.mentioned)]
+
+
+def _roles(votes: list[_Vote], language: str | None) -> dict[str, str]:
+    """Each person's role by the weighted vote of the reports in the event's language that give
+    one (else of all reports), case aside; ties: earliest, spelt as its earliest voter wrote it.
+    A report in another language cannot change it, so a role does not flip between languages
+    from one version to the next."""
+    overall: dict[str, dict[str, list]] = {}  # name -> folded role -> [weight, first index, surface]
+    in_language: dict[str, dict[str, list]] = {}
+    for index, vote in enumerate(votes):
+        for person, _ in _people(vote):
+            if not person.role:
+                continue
+            key = _folded(person.role)
+            for tally in (overall, in_language) if vote.language == language else (overall,):
+                entry = tally.setdefault(person.name, {}).setdefault(key, [0.0, index, person.role])
+                entry[0] += vote.weight
+    return {name: min(options.values(), key=lambda e: (-e[0], e[1]))[2] for name, options in (overall | in_language).items()}
 
 
 def _best_quotes(originals: list[ArticleFeatures]) -> list[Quote]:

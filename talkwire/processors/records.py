@@ -156,7 +156,10 @@ class EnrichedArticle(Record):
     frame: EventFrame | None = Field(default=None, description="None for unsupported languages")
     duplicate_of: str | None = Field(default=None, description="id of the earlier article this one is a wire copy of")
     duplicate_similarity: float | None = None
-    event_id: str | None = Field(default=None, description="canonical event the article was placed in when processed")
+    event_id: str | None = Field(
+        default=None,
+        description="the live canonical event holding the article; the record is republished when a merge or a late earlier report moves it",
+    )
 
 
 # --------------------------------------------------------------------------- events
@@ -164,10 +167,12 @@ class EnrichedArticle(Record):
 
 class ArticleRef(Record):
     id: str
-    source: str
+    source: str | None = Field(description="the outlet; for a plain-text dispatch the news agency its lead credits, "
+                               "None when it names none")
     published_at: str
     duplicate_of: str | None = None
-    title: str = ""
+    title: str = Field(default="", description="the report's title; for an untitled report (a dispatch) its lead "
+                       "sentence without the dateline, shortened")
     language: str | None = None
 
 
@@ -180,7 +185,10 @@ class CanonicalEvent(Record):
 
     event_id: str
     version: int = Field(description="monotonic per event_id")
-    merged_into: str | None = None
+    merged_into: str | None = Field(
+        default=None,
+        description="set on a redirect: the live event that absorbed this one (one hop: a redirect is republished when its target is absorbed in turn)",
+    )
     event_type: EventType = "other"
     parties: list[str] = Field(default_factory=list)
     location: Location = Field(default_factory=Location)
@@ -190,14 +198,33 @@ class CanonicalEvent(Record):
     round: int | None = None
     outcomes: list[str] = Field(default_factory=list)
     outcome_phrases: list[str] = Field(default_factory=list)
-    participants: list[Participant] = Field(default_factory=list, description="people who took part in the event, by vote of its reports")
+    participants: list[Participant] = Field(
+        default_factory=list,
+        description="people who took part, by the vote of the reports (most supported first); a role is the one most "
+        "of the weight of the reports in the event's language gives (copies weigh less, case aside, ties: earliest), "
+        "so it keeps one language",
+    )
     mentioned: list[Participant] = Field(default_factory=list, description="people its reports name who did not take part")
     quotes: list[Quote] = Field(default_factory=list, description="best quotes, at most a few")
     track_id: str | None = Field(default=None, description="stable id of the negotiation track (same principal parties); null for incidents, speeches and other events")
-    title: str = Field(default="", description="title of the earliest original report")
+    title: str = Field(
+        default="",
+        description="title of the best titled report: an original before a wire copy, then one in the language of "
+        "most reports, then the earliest; when no report has a title, the lead sentence of the earliest",
+    )
     first_seen: str | None = Field(default=None, description="published_at of the earliest report")
     last_updated: str | None = Field(default=None, description="published_at of the latest report")
-    sources: int = Field(default=0, description="number of distinct outlets")
+    sources: int = Field(
+        default=0,
+        description="number of distinct outlets that published a report of the event, wire copies included (an outlet "
+        "republishing an agency story published it too); names compared ignoring case and spacing; the reports whose "
+        "outlet is unknown (dispatches crediting no agency) count together as one outlet. How many independent reports there are is independent_reports",
+    )
+    independent_reports: int = Field(
+        default=0,
+        description="number of reports that are not a wire copy of another: an agency story republished by ten "
+        "outlets counts once",
+    )
     articles: list[ArticleRef] = Field(default_factory=list)
     # each list is capped like ``articles`` (Limits.max_articles_per_event): the earliest supporters in replay order
     provenance: dict[str, list[str]] = Field(default_factory=dict, description="per field, the ids of the articles its value came from")
@@ -299,6 +326,8 @@ class ArticleFeatures(Record):
     shingles: int = Field(description="size of the body's shingle set, for containment estimates")
     bands: list[str] = Field(default_factory=list, description="LSH band keys of the signature")
     embedding: str | None = Field(default=None, description="base64 float16 unit vector of title + lead")
+    outlet: str | None = Field(default=None, description="the outlet an event shows for the report (reports.report_outlet)")
+    display_title: str = Field(default="", description="the title an event shows for the report (reports.display_title)")
     enriched: EnrichedArticle
 
 
@@ -328,13 +357,20 @@ class EventState(Record):
     index_keys: list[str] = Field(default_factory=list, description="the day indexes this label is listed in")
 
 
+class MemberText(Record):
+    """What the stored features of a member leave out of its enriched article (``x/<id>``), to republish it."""
+
+    body: str
+    dates: list[DateMention] = Field(default_factory=list)
+
+
 class PublishedEvent(Record):
     """What was last published for one event id (``v/<event id>``)."""
 
     version: int
     digest: str
     merged_into: str | None = None
-    aliases: list[str] = Field(default_factory=list, description="event ids published as redirects to this one")
+    aliases: list[str] = Field(default_factory=list, description="event ids published as redirects to this one (never to an event that is itself a redirect)")
 
 
 class BlockMeta(Record):
@@ -347,6 +383,9 @@ class BlockMeta(Record):
 
 class ClusterResult(Record):
     enriched: EnrichedArticle
+    relabelled: list[EnrichedArticle] = Field(
+        default_factory=list, description="earlier members whose event or copy source changed, republished"
+    )
     events: list[CanonicalEvent] = Field(default_factory=list, description="changed events, redirects included")
     tombstones: list[str] = Field(default_factory=list, description="event ids to delete")
     status: Literal["clustered", "redelivery", "conflict", "unclustered"]
