@@ -126,6 +126,20 @@ def test_a_type_slip_within_one_family_costs_less_than_another_family():
     assert pair_score(evidence("phone_call"), evidence("negotiation_round"), similarity) < JOIN_SCORE
 
 
+def test_an_article_that_reports_no_event_builds_none():
+    match = article("m", 3, "football", frame=frame(3, type_="other").model_copy(update={"reports_event": False}))
+    block, results = replay([match])
+    assert results[0].events == [] and block.labels() == {"m": None}
+
+
+def test_a_report_without_event_words_still_joins_the_event_it_reports():
+    silent = frame(3).model_copy(update={"reports_event": False})
+    block, results = replay([article("a", 3, "talks", frame=silent), article("b", 3, "talks", hour=15, frame=frame(3))])
+    assert results[0].events == []  # alone, it published nothing
+    (event,) = final_events(results).values()
+    assert {ref.id for ref in event.articles} == {"a", "b"} and set(block.labels().values()) == {event.event_id}
+
+
 def test_french_and_english_reports_of_one_event_land_together():
     fr = article("fr1", 3, "round2", language="fr", frame=frame(3, 2), people=["Vladimir Medinski"])
     en = article("en1", 3, "round2", hour=15, language="en", frame=frame(3, None), people=["Vladimir Medinski"])

@@ -140,14 +140,19 @@ def cluster_article(store: MutableMapping[str, bytes], features: ArticleFeatures
 
 
 def _labelled(state: _State, enriched: EnrichedArticle, member: BlockMember) -> EnrichedArticle:
-    label = state.label_of(member)
     return enriched.model_copy(
         update={
             "duplicate_of": member.duplicate_of,
             "duplicate_similarity": member.duplicate_similarity,
-            "event_id": event_id_for(label) if label else None,
+            "event_id": _published_event_id(state, state.label_of(member)),
         }
     )
+
+
+def _published_event_id(state: _State, label: str | None) -> str | None:
+    """The event a live label stands for; None while it has published none (it reports no event)."""
+    event_id = event_id_for(label) if label else None
+    return event_id if event_id and state.published(event_id) is not None else None
 
 
 def _too_old(meta: BlockMeta, features: ArticleFeatures, limits: Limits) -> bool:
@@ -416,6 +421,7 @@ class _Fold:
         self.state = state
         self.before: dict[str, list[str] | None] = {}  # label -> member ids when it was a live event
         self.copy_before: dict[str, tuple[str | None, float | None]] = {}  # undone member -> (duplicate_of, similarity)
+        self.silent_before: set[str] = set()  # live labels that had published no event (they reported none)
 
     def _touch(self, label: str) -> None:
         """Remember a label and the labels it was merged into, before the first change to them."""
@@ -423,6 +429,8 @@ class _Fold:
             event = self.state.event(label)
             live = event is not None and event.merged_into is None
             self.before[label] = [article_id for _, article_id in _roster(self.state, label)] if live else None
+            if live and self.state.published(event_id_for(label)) is None:
+                self.silent_before.add(label)
             label = event.merged_into if event is not None else None
 
     def step(self, member: BlockMember) -> None:
@@ -500,18 +508,20 @@ class _Fold:
         """Records for the touched events: upserts when changed, redirects, tombstones."""
         state = self.state
         events: list[CanonicalEvent] = []
+        tombstones: list[str] = []
         for label in sorted({root for label in self.before if (root := state.resolve(label))}):
             roster = [state.member(article_id) for _, article_id in _roster(state, label)]
             items = [state.decoded(member.id).features for member in roster]
-            _emit(state, build_event(event_id_for(label), roster, items, limits), events)
-        tombstones: list[str] = []
+            if any(item.enriched.frame.reports_event for item in items):
+                _emit(state, build_event(event_id_for(label), roster, items, limits), events)
+            elif state.published(event_id_for(label)) is not None:  # its last report of an event left it
+                tombstones += _retract(state, event_id_for(label))
         for label in sorted(l for l, former in self.before.items() if former is not None and state.resolve(l) != l):
             event_id, survivor = event_id_for(label), _survivor(state, self.before[label])
-            if survivor is None:
-                gone = [event_id, *_redirects_to(state, event_id)]  # a redirect to a deleted event would be a dead end
-                tombstones += gone
-                for dead in gone:
-                    state.delete("v/" + dead)
+            if state.published(event_id) is None:
+                continue  # it never reported an event: it goes without a word
+            if survivor is None or state.published(event_id_for(survivor)) is None:
+                tombstones += _retract(state, event_id)
             else:
                 _emit(state, CanonicalEvent(event_id=event_id, version=0, merged_into=event_id_for(survivor)), events)
         return events, tombstones
@@ -528,7 +538,9 @@ class _Fold:
                 if member is None:
                     continue
                 copy_now = (member.duplicate_of, member.duplicate_similarity)
-                if (label, self.copy_before.get(article_id, copy_now)) != (state.label_of(member), copy_now):
+                event_before = None if label in self.silent_before else event_id_for(label)
+                event_now = _published_event_id(state, state.label_of(member))
+                if (event_before, self.copy_before.get(article_id, copy_now)) != (event_now, copy_now):
                     records[article_id] = _labelled(state, state.enriched(article_id), member)
         return [records[article_id] for article_id in sorted(records)]
 
@@ -696,6 +708,15 @@ def _survivor(state: _State, former: list[str]) -> str | None:
         if label:
             counts[label] = counts.get(label, 0) + 1
     return min(counts, key=lambda l: (-counts[l], l)) if counts else None
+
+
+def _retract(state: _State, event_id: str) -> list[str]:
+    """Forget a published event and the redirects to it (a redirect to a deleted event would be a
+    dead end); the ids to tombstone."""
+    gone = [event_id, *_redirects_to(state, event_id)]
+    for dead in gone:
+        state.delete("v/" + dead)
+    return gone
 
 
 def _redirects_to(state: _State, event_id: str) -> list[str]:

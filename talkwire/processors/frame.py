@@ -144,6 +144,7 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         hosts = _summit_hosts(text, actors, cues) if event_type == "summit" else set()
         parties = _choose_parties(party_scores, event_type, location.country, hosts)
     return EventFrame(
+        reports_event=any(type_scores.values()),  # no word of any event type: sport, markets, party politics
         event_type=event_type,
         parties=parties,
         location=location,

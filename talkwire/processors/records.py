@@ -129,6 +129,8 @@ class Participant(Record):
 class EventFrame(Record):
     """Who met whom, where, when, which round, and what came out of it."""
 
+    reports_event: bool = Field(default=True, description="False when the text reports no event of the vocabulary "
+                                "(sport, markets, party politics...): the article builds no event")
     event_type: EventType = "other"
     parties: list[str] = Field(default_factory=list, description="sorted ISO codes / organisation short names")
     location: Location = Field(default_factory=Location)
