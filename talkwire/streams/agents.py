@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 
 import faust
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faust.types import EventT
 
 from talkwire.processors.clustering import blocking_key, cluster_article
@@ -28,6 +29,7 @@ from talkwire.processors.extraction import Extractor
 from talkwire.processors.features import build_features
 from talkwire.processors.parsing import parse_message
 from talkwire.processors.records import Article, ArticleFeatures, ClusterResult, EnrichedArticle
+from talkwire.processors.sizing import event_json_within
 from talkwire.settings import Settings
 from talkwire.streams import metrics
 from talkwire.streams.cluster_store import BlockStore
@@ -36,6 +38,7 @@ from talkwire.streams.topics import by_block_topic, by_id_topic
 log = logging.getLogger(__name__)
 
 UNEXPECTED_ERROR = "internal_error"  # a processor bug, not bad input: dead-lettered so the stream goes on
+OUTPUT_TOO_LARGE = "output_too_large"  # what a stage made of the message is larger than the broker takes
 
 
 @dataclass(frozen=True)
@@ -103,21 +106,48 @@ async def enrich_off_loop(executor: Executor, settings: Settings, articles: list
     return [item for part in results for item in part]
 
 
+# --------------------------------------------------------------------------- output size
+
+
+class OutputSize:
+    """The producer's size check, made before a send: a record it refuses would crash the agent.
+
+    Faust's producer refuses a record over ``producer_max_request_size`` (1 000 000 bytes by default,
+    below Kafka's default ``max.message.bytes`` of 1 048 588), measured as aiokafka does.
+    """
+
+    def __init__(self, max_request_size: int) -> None:
+        self.max_request_size = max_request_size
+
+    def fits(self, key: bytes | None, value: bytes | None, headers=None) -> bool:
+        return self.size(key, value, headers) <= self.max_request_size
+
+    def value_budget(self, key: bytes | None) -> int:
+        """The largest value that fits beside ``key`` (a few bytes spare for the length varints)."""
+        return self.max_request_size - self.size(key, b"") - 8
+
+    @staticmethod
+    def size(key: bytes | None, value: bytes | None, headers=None) -> int:
+        pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+        return DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, pairs)
+
+
 # --------------------------------------------------------------------------- agents
 
 
 def register_agents(app: faust.App, settings: Settings) -> Topology:
     topology = declare_topology(app, settings)
     executor = make_executor(settings)
+    output = OutputSize(app.conf.producer_max_request_size)
 
     async def dead_letter(event: EventT, value: bytes | None, reason: str, message: str, stage: str,
                           article_id: str | None = None) -> None:
+        key = (article_id or _key_text(event.key) or "").encode() or None
         record = make_dead_letter(
             value or b"", reason=reason, message=message, stage=stage,
             topic=event.message.topic, partition=event.message.partition, offset=event.message.offset,
-            key=_key_text(event.key), article_id=article_id,
+            key=_key_text(event.key), article_id=article_id, max_bytes=output.value_budget(key),
         )
-        key = (article_id or record.key or "").encode() or None
         await topology.dead_letters.send(key=key, value=record.to_json())
         metrics.dead_letter(reason)
         log.info("dead letter %s at %s stage (%s)", reason, stage, article_id or record.key)
@@ -136,8 +166,13 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 log.exception("parse failed unexpectedly")
                 await dead_letter(event, value, UNEXPECTED_ERROR, repr(error), "parse")
                 continue
-            await topology.by_id.send(key=article.id.encode(), value=article.to_json(),
-                                      headers=metrics.produced_at_headers(event.message.timestamp))
+            key, parsed = article.id.encode(), article.to_json()
+            headers = metrics.produced_at_headers(event.message.timestamp)
+            if not output.fits(key, parsed, headers):
+                await dead_letter(event, value, OUTPUT_TOO_LARGE, too_large("the parsed article", parsed),
+                                  "parse", article.id)
+                continue
+            await topology.by_id.send(key=key, value=parsed, headers=headers)
 
     @app.agent(topology.by_id, name="extract")
     async def extract(stream: faust.StreamT) -> None:
@@ -168,9 +203,13 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
             for (event, article), result in zip(accepted, results):
                 if isinstance(result, tuple):
                     await dead_letter(event, event.value, result[0], result[1], "extract", article.id)
-                else:
-                    await topology.by_block.send(key=blocking_key(result).encode(), value=result.to_json(),
-                                                 headers=event.headers)
+                    continue
+                key, features = blocking_key(result).encode(), result.to_json()
+                if not output.fits(key, features, event.headers):
+                    await dead_letter(event, event.value, OUTPUT_TOO_LARGE, too_large("the enriched article", features),
+                                      "extract", article.id)
+                    continue
+                await topology.by_block.send(key=key, value=features, headers=event.headers)
 
     @app.agent(topology.by_block, name="cluster")
     async def cluster(stream: faust.StreamT) -> None:
@@ -193,22 +232,42 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                                   "cluster", features.article_id)
                 continue
             if result.status != "redelivery":
-                await publish(result)
+                outputs = _outputs(result, output)
+                oversized = [value for key, value in outputs if not output.fits(key, value)]
+                if oversized:
+                    await dead_letter(event, event.value, OUTPUT_TOO_LARGE,
+                                      too_large("an output of the clustering step", oversized[0]),
+                                      "cluster", features.article_id)
+                    continue
+                await publish(outputs, result.tombstones)
                 metrics.article_out()
                 if result.events:
                     metrics.observe_published(event.headers)
             store.mark_published(features.article_id, features.content_hash)
             store.apply()
 
-    async def publish(result: ClusterResult) -> None:
+    async def publish(outputs: list[tuple[bytes, bytes]], tombstones: list[str]) -> None:
         """Send the outputs of one clustering step and wait until the broker has them."""
-        sends = [topology.enriched.send(key=result.enriched.article.id.encode(), value=result.enriched.to_json())]
-        sends += [topology.events.send(key=e.event_id.encode(), value=e.to_json()) for e in result.events]
-        sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in result.tombstones]
+        (enriched_key, enriched), *events = outputs
+        sends = [topology.enriched.send(key=enriched_key, value=enriched)]
+        sends += [topology.events.send(key=key, value=value) for key, value in events]
+        sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in tombstones]
         deliveries = [await send for send in sends]
         await asyncio.gather(*deliveries)
 
     return topology
+
+
+def _outputs(result: ClusterResult, output: OutputSize) -> list[tuple[bytes, bytes]]:
+    """(key, value) of the enriched article, then of each event (cut to fit), of one clustering step."""
+    enriched = (result.enriched.article.id.encode(), result.enriched.to_json())
+    events = [(key, event_json_within(e, output.value_budget(key)))
+              for e, key in ((e, e.event_id.encode()) for e in result.events)]
+    return [enriched, *events]
+
+
+def too_large(what: str, value: bytes) -> str:
+    return f"{what} is {len(value)} bytes, more than the broker's message size allows"
 
 
 def _text(value: str | bytes) -> str:
