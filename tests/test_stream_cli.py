@@ -70,3 +70,15 @@ def test_exit_codes(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["produce", "/nonexistent/articles.jsonl"]) == 1
     assert "no such file" in capsys.readouterr().err
     assert main(["tail", "no-such-topic", "--timeout", "2"]) == 1
+
+
+def test_two_dispatches_from_stdin_get_two_stable_keys(cli_env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["topics", "create"]) == 0
+    texts = [b"date 2022-03 Les delegations se sont retrouvees jeudi au Belarus pour des pourparlers.\n",
+             b"date 2022-04 Un nouveau round de pourparlers a eu lieu a Istanbul entre les delegations.\n"]
+    for text in (*texts, texts[0]):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+        assert main(["produce", "-", "--quiet"]) == 0
+    records = consume_until(cli_env, cli_env.topic_raw, lambda rs: len(rs) >= 3, timeout_s=20)
+    keys = [r.key for r in sorted(records, key=lambda r: r.value)]
+    assert len(set(keys)) == 2 and all(key.startswith("dispatch-") for key in keys)

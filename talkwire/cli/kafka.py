@@ -14,10 +14,11 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from talkwire.processors.parsing import is_json
+from talkwire.processors.errors import InputError
+from talkwire.processors.parsing import is_json, parse_message
 from talkwire.processors.pipeline import read_messages
 from talkwire.processors.records import CanonicalEvent, RawMessage
-from talkwire.settings import Settings
+from talkwire.settings import Limits, Settings
 
 TOPIC_ROLES = {"raw": "topic_raw", "enriched": "topic_enriched", "events": "topic_events",
                "dead-letters": "topic_dead_letters"}
@@ -100,7 +101,11 @@ def run_worker(args: argparse.Namespace) -> int:
 
 
 def read_input(path: str) -> list[RawMessage]:
-    """Messages from a file, a folder of files, or stdin ('-'), keyed by article id or file stem."""
+    """Messages from a file, a folder of files, or stdin ('-'), keyed by article id or file stem.
+
+    A dispatch read from stdin has no name: it is keyed by the id the parser derives from its
+    content (``dispatch-<hash>``), the same on every resend and different for every other text.
+    """
     if path == "-":
         return _read_stdin()
     if not Path(path).exists():
@@ -114,10 +119,20 @@ def _read_stdin() -> list[RawMessage]:
     suffix = ".txt"
     if data.lstrip()[:1] in (b"{", b"["):
         suffix = ".json" if is_json(data) else ".jsonl"
+    if suffix == ".txt":
+        return [RawMessage(value=data, key=_dispatch_id(data), source="stdin")]
     with tempfile.TemporaryDirectory() as folder:
         file = Path(folder) / f"stdin{suffix}"
         file.write_bytes(data)
         return [_keyed(message) for message in read_messages(file)]
+
+
+def _dispatch_id(data: bytes) -> str | None:
+    """The id the worker gives a dispatch without a key; None when it is no valid dispatch (dead-lettered)."""
+    try:
+        return parse_message(data, Limits()).id
+    except InputError:
+        return None
 
 
 def _keyed(message: RawMessage) -> RawMessage:
