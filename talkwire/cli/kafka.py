@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 import tempfile
 import time
@@ -87,6 +88,7 @@ def run_worker(args: argparse.Namespace) -> int:
     # workers on one machine would only compete, and OpenBLAS spins while it waits.
     threadpool_limits(1)
     settings = settings_from_args(args)
+    ensure_port_free(settings.web_host, settings.web_port)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     loop.run_until_complete(ensure_topics(settings))
@@ -95,6 +97,22 @@ def run_worker(args: argparse.Namespace) -> int:
     with held_table_directory(app.conf.tabledir):
         worker.execute_from_commandline()  # returns only through sys.exit
     return 0
+
+
+class WorkerStartError(RuntimeError):
+    """The worker cannot start; said in one line, before it holds its table directory."""
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail before start when the web port is taken: Faust would fail only after the worker held
+    its table directory, and leave a crash marker that discards the tables at the next start."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds: TIME_WAIT is no clash
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise WorkerStartError(f"cannot serve the web page on {host}:{port} ({error.strerror}); "
+                                   "choose another port with TALKWIRE_WEB_PORT or --web-port") from None
 
 
 # --------------------------------------------------------------------------- produce
