@@ -14,7 +14,9 @@ from typing import Any
 import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
+from talkwire.cli.terminal import printable, printable_line
 from talkwire.processors.errors import InputError
 from talkwire.processors.parsing import is_json, parse_message
 from talkwire.processors.pipeline import read_messages
@@ -268,49 +270,56 @@ async def consume(settings: Settings, topic: str, on_record, *, from_beginning: 
 
 
 def print_record(console: Console, key: bytes | None, value: bytes | None, *, as_json: bool, is_event: bool) -> None:
+    """One record: exact JSON with ``as_json``; else readable, every string from the message made printable."""
     key_text = key.decode("utf-8", "replace") if key is not None else None
     if as_json:
         payload = _json_or_text(value)
         sys.stdout.write(orjson.dumps({"key": key_text, "value": payload}).decode() + "\n")
         sys.stdout.flush()
-    elif value is None:
-        console.print(f"[dim]{key_text}: deleted[/dim]")
+        return
+    shown_key = printable_line(str(key_text))
+    if value is None:
+        console.print(Text(f"{shown_key}: deleted", style="dim"))
     elif is_event:
         console.print(format_event(CanonicalEvent.from_json(value)))
     else:
-        console.print(f"[bold]{key_text}[/bold]")
-        payload = _json_or_text(value)
+        console.print(Text(shown_key, style="bold"))
+        payload = printable(_json_or_text(value))
         if isinstance(payload, str):
-            console.print(payload, markup=False)
+            console.print(Text(payload))
         else:
             console.print_json(data=payload)
 
 
-def format_event(event: CanonicalEvent) -> str:
-    """A few readable lines per event."""
+def format_event(event: CanonicalEvent) -> Text:
+    """A few readable lines per event; styled as rich Text, so no field is read as markup."""
+    event = CanonicalEvent.model_validate(printable(event.model_dump()))
+    text = Text()
     if event.merged_into:
-        return f"[dim]{event.event_id} v{event.version} merged into {event.merged_into}[/dim]"
+        text.append(f"{event.event_id} v{event.version} merged into {event.merged_into}", "dim")
+        return text
     place = ", ".join(part for part in (event.location.place, event.location.region, event.location.country) if part)
     date = event.date or "date unknown"
     if event.date_precision and event.date_precision != "day":
         date += f" ({event.date_description or event.date_precision})"
-    lines = [
-        f"[bold cyan]{event.event_type}[/bold cyan]  [bold]{' · '.join(event.parties) or 'no parties'}[/bold]"
-        f"  {place or 'place unknown'}  {date}" + (f"  round {event.round}" if event.round else ""),
-        f"  [dim]{event.event_id} v{event.version} · {event.sources} source(s) · {len(event.articles)} article(s)[/dim]",
-    ]
+    text.append(event.event_type, "bold cyan")
+    text.append("  ")
+    text.append(" · ".join(event.parties) or "no parties", "bold")
+    text.append(f"  {place or 'place unknown'}  {date}" + (f"  round {event.round}" if event.round else "") + "\n")
+    text.append(f"  {event.event_id} v{event.version} · {event.sources} source(s) · {len(event.articles)} article(s)\n",
+                "dim")
     if event.title:
-        lines.append(f"  {event.title}")
+        text.append(f"  {printable_line(event.title)}\n")
     if event.outcomes or event.outcome_phrases:
-        lines.append("  outcomes: " + ", ".join(event.outcomes or event.outcome_phrases))
+        text.append("  outcomes: " + ", ".join(event.outcomes or event.outcome_phrases) + "\n")
     if event.participants:
-        lines.append("  participants: " + "; ".join(
+        text.append("  participants: " + "; ".join(
             p.name + (f" ({p.role})" if p.role else "") + (f" [{p.party}]" if p.party else "")
-            for p in event.participants))
+            for p in event.participants) + "\n")
     for ref in event.articles:
         copy = f" (copy of {ref.duplicate_of})" if ref.duplicate_of else ""
-        lines.append(f"  [dim]- {ref.published_at} {ref.source}: {ref.title}{copy}[/dim]")
-    return "\n".join(lines) + "\n"
+        text.append(f"  - {ref.published_at} {ref.source}: {printable_line(ref.title)}{copy}\n", "dim")
+    return text
 
 
 def _json_or_text(value: bytes | None) -> Any:
