@@ -13,7 +13,8 @@ import logging
 import sys
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMAND_MODULES = ("talkwire.cli.kafka", "talkwire.cli.offline", "talkwire.cli.schemas", "talkwire.cli.bench")
+COMMAND_MODULES = ("talkwire.cli.kafka", "talkwire.cli.dead_letters", "talkwire.cli.offline", "talkwire.cli.schemas",
+                   "talkwire.cli.bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
