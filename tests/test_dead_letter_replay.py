@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from kafka_helpers import consume_until, create_topics, produce, settings_env
+from kafka_helpers import consume_until, export_settings, produce
 
 from talkwire.cli import main
 from talkwire.cli.dead_letters import ledger_topic
@@ -19,10 +19,7 @@ NOW = datetime.now(timezone.utc)
 
 @pytest.fixture
 def env(stream_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for name, value in settings_env(stream_settings).items():
-        monkeypatch.setenv(name, value)
-    create_topics(stream_settings)
-    return stream_settings
+    return export_settings(stream_settings, monkeypatch)
 
 
 def letter(settings: Settings, key: str, raw: bytes, reason: str, age: timedelta, **options) -> tuple[str, bytes]:

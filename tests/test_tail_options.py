@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
-from kafka_helpers import create_topics, settings_env
+from kafka_helpers import export_settings
 
 from talkwire.cli import main
 from talkwire.processors.records import CanonicalEvent
@@ -44,10 +44,7 @@ def send(settings: Settings, topic: str, records: list[tuple[int, str, bytes | N
 
 @pytest.fixture
 def env(stream_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for name, value in settings_env(stream_settings).items():
-        monkeypatch.setenv(name, value)
-    create_topics(stream_settings)
-    return stream_settings
+    return export_settings(stream_settings, monkeypatch)
 
 
 @pytest.fixture
