@@ -64,3 +64,30 @@ def asyncio_describe(settings: Settings, topic: str) -> dict:
     import asyncio
 
     return asyncio.run(describe_topics(settings, [topic]))
+
+
+def test_a_replayed_letter_goes_through_the_worker_once_the_limit_is_raised(
+    env: Settings, start_worker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    import orjson
+
+    body = ("Les délégations russe et ukrainienne se sont retrouvées jeudi au Bélarus pour un deuxième round "
+            "de pourparlers et se sont entendues sur des couloirs humanitaires pour les civils. ") * 3
+    article = orjson.dumps({"id": "long", "source": "Wire", "published_at": "2022-03-03T18:00:00+01:00",
+                            "title": "Pourparlers", "body": body})
+    strict = replace(env, limits=replace(env.limits, max_body_chars=100))
+    worker = start_worker(strict)
+    produce(env, env.topic_raw, [("long", article)])
+    dead = consume_until(env, env.topic_dead_letters, lambda rs: rs, timeout_s=120)
+    assert [r.key for r in dead] == ["long"]
+    worker.stop()
+
+    start_worker(env)
+    assert main(["dead-letters", "replay", "--reason", "body_too_large"]) == 0
+    assert "sent 1" in capsys.readouterr().err
+    enriched = consume_until(env, env.topic_enriched, lambda rs: rs, timeout_s=120)
+    assert [r.key for r in enriched] == ["long"]
+    assert main(["dead-letters", "replay", "--reason", "body_too_large"]) == 0
+    assert "sent 0, skipped 1" in capsys.readouterr().err
