@@ -56,6 +56,24 @@ def test_articles_over_the_limits_leave_dead_letters_that_fit(stream_settings: S
     assert whole.original_size == len(edge) and whole.original_sha256 == hashlib.sha256(edge).hexdigest()
 
 
+@pytest.mark.kafka
+def test_a_topic_max_message_bytes_bounds_its_records(stream_settings: Settings, start_worker) -> None:
+    import asyncio
+
+    from talkwire.streams.topics import TopicSpec, ensure_topics
+
+    settings = replace(stream_settings, topic_dead_letters=stream_settings.topic_dead_letters + "-small")
+    asyncio.run(ensure_topics(settings, [TopicSpec(settings.topic_dead_letters, "dead letters", 4,
+                                                   {"max.message.bytes": "20000"})]))
+    broken = b'{"id": "broken", "body": "' + b"x" * 50_000  # invalid JSON, under the 100 000-byte input limit
+    start_worker(settings)
+    produce(settings, settings.topic_raw, [("broken", broken)])
+    dead = consume_until(settings, settings.topic_dead_letters, lambda rs: rs, timeout_s=120)
+    letter = DeadLetter.from_json(dead[0].value)
+    assert letter.reason == "invalid_json" and letter.original_truncated and letter.original_size == len(broken)
+    assert 19_000 < len(dead[0].value) < 20_000
+
+
 def test_an_event_too_large_keeps_its_earliest_articles_and_counts_them():
     refs = [ArticleRef(id=f"a{i:04d}", source="Wire", published_at="2022-03-04", title="t" * 200) for i in range(2000)]
     event = CanonicalEvent(event_id="e1", version=3, articles=refs, provenance={"date": [r.id for r in refs]})

@@ -33,7 +33,7 @@ from talkwire.processors.sizing import event_json_within
 from talkwire.settings import Settings
 from talkwire.streams import metrics
 from talkwire.streams.cluster_store import BlockStore
-from talkwire.streams.topics import by_block_topic, by_id_topic
+from talkwire.streams.topics import by_block_topic, by_id_topic, describe_topics
 
 log = logging.getLogger(__name__)
 
@@ -110,21 +110,47 @@ async def enrich_off_loop(executor: Executor, settings: Settings, articles: list
 
 
 class OutputSize:
-    """The producer's size check, made before a send: a record it refuses would crash the agent.
+    """The size checks the producer and the broker make, made before a send: a refused record
+    would crash the agent and lose its input.
 
     Faust's producer refuses a record over ``producer_max_request_size`` (1 000 000 bytes by default,
-    below Kafka's default ``max.message.bytes`` of 1 048 588), measured as aiokafka does.
+    below Kafka's default ``max.message.bytes`` of 1 048 588); a broker refuses a batch over its
+    topic's ``max.message.bytes``, read once per process for the topics that set it.
     """
 
-    def __init__(self, max_request_size: int) -> None:
+    def __init__(self, max_request_size: int, settings: Settings) -> None:
         self.max_request_size = max_request_size
+        self._settings = settings
+        self._topic_limits: dict[str, int] = {}
+        self._loading: asyncio.Future | None = None
 
-    def fits(self, key: bytes | None, value: bytes | None, headers=None) -> bool:
-        return self.size(key, value, headers) <= self.max_request_size
+    async def load(self) -> None:
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._load())
+        await self._loading
 
-    def value_budget(self, key: bytes | None) -> int:
+    async def _load(self) -> None:
+        settings = self._settings
+        names = [settings.topic_enriched, settings.topic_events, settings.topic_dead_letters,
+                 by_id_topic(settings), by_block_topic(settings)]
+        try:
+            described = await describe_topics(settings, names)
+        except Exception:  # noqa: BLE001 - the producer's own limit still holds
+            log.warning("could not read the topics' max.message.bytes; sizing outputs to %d bytes",
+                        self.max_request_size, exc_info=True)
+            return
+        self._topic_limits = {name: int(info["config"]["max.message.bytes"]) for name, info in described.items()
+                              if "max.message.bytes" in info["config"]}
+
+    def limit(self, topic: str) -> int:
+        return min(self.max_request_size, self._topic_limits.get(topic, self.max_request_size))
+
+    def fits(self, topic: str, key: bytes | None, value: bytes | None, headers=None) -> bool:
+        return self.size(key, value, headers) <= self.limit(topic)
+
+    def value_budget(self, topic: str, key: bytes | None) -> int:
         """The largest value that fits beside ``key`` (a few bytes spare for the length varints)."""
-        return self.max_request_size - self.size(key, b"") - 8
+        return self.limit(topic) - self.size(key, b"") - 8
 
     @staticmethod
     def size(key: bytes | None, value: bytes | None, headers=None) -> int:
@@ -138,7 +164,7 @@ class OutputSize:
 def register_agents(app: faust.App, settings: Settings) -> Topology:
     topology = declare_topology(app, settings)
     executor = make_executor(settings)
-    output = OutputSize(app.conf.producer_max_request_size)
+    output = OutputSize(app.conf.producer_max_request_size, settings)
 
     async def dead_letter(event: EventT, value: bytes | None, reason: str, message: str, stage: str,
                           article_id: str | None = None) -> None:
@@ -146,7 +172,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
         record = make_dead_letter(
             value or b"", reason=reason, message=message, stage=stage,
             topic=event.message.topic, partition=event.message.partition, offset=event.message.offset,
-            key=_key_text(event.key), article_id=article_id, max_bytes=output.value_budget(key),
+            key=_key_text(event.key), article_id=article_id, max_bytes=output.value_budget(settings.topic_dead_letters, key),
         )
         await topology.dead_letters.send(key=key, value=record.to_json())
         metrics.dead_letter(reason)
@@ -154,6 +180,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
 
     @app.agent(topology.raw, name="ingest")
     async def ingest(stream: faust.StreamT) -> None:
+        await output.load()
         async for event in stream.events():
             metrics.article_in()
             value = event.value
@@ -168,7 +195,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 continue
             key, parsed = article.id.encode(), article.to_json()
             headers = metrics.produced_at_headers(event.message.timestamp)
-            if not output.fits(key, parsed, headers):
+            if not output.fits(topology.by_id.get_topic_name(), key, parsed, headers):
                 await dead_letter(event, value, OUTPUT_TOO_LARGE, too_large("the parsed article", parsed),
                                   "parse", article.id)
                 continue
@@ -176,6 +203,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
 
     @app.agent(topology.by_id, name="extract")
     async def extract(stream: faust.StreamT) -> None:
+        await output.load()
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
             accepted: list[tuple[EventT, Article]] = []
             for event in events:
@@ -205,7 +233,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                     await dead_letter(event, event.value, result[0], result[1], "extract", article.id)
                     continue
                 key, features = blocking_key(result).encode(), result.to_json()
-                if not output.fits(key, features, event.headers):
+                if not output.fits(topology.by_block.get_topic_name(), key, features, event.headers):
                     await dead_letter(event, event.value, OUTPUT_TOO_LARGE, too_large("the enriched article", features),
                                       "extract", article.id)
                     continue
@@ -213,6 +241,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
 
     @app.agent(topology.by_block, name="cluster")
     async def cluster(stream: faust.StreamT) -> None:
+        await output.load()
         async for event in stream.events():
             block_key = _key_text(event.key) or ""
             features = ArticleFeatures.from_json(event.value)
@@ -232,8 +261,8 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                                   "cluster", features.article_id)
                 continue
             if result.status != "redelivery":
-                outputs = _outputs(result, output)
-                oversized = [value for key, value in outputs if not output.fits(key, value)]
+                outputs = _outputs(result, output, settings)
+                oversized = [value for topic, key, value in outputs if not output.fits(topic, key, value)]
                 if oversized:
                     await dead_letter(event, event.value, OUTPUT_TOO_LARGE,
                                       too_large("an output of the clustering step", oversized[0]),
@@ -246,11 +275,11 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
             store.mark_published(features.article_id, features.content_hash)
             store.apply()
 
-    async def publish(outputs: list[tuple[bytes, bytes]], tombstones: list[str]) -> None:
+    async def publish(outputs: list[tuple[str, bytes, bytes]], tombstones: list[str]) -> None:
         """Send the outputs of one clustering step and wait until the broker has them."""
-        (enriched_key, enriched), *events = outputs
+        (_, enriched_key, enriched), *events = outputs
         sends = [topology.enriched.send(key=enriched_key, value=enriched)]
-        sends += [topology.events.send(key=key, value=value) for key, value in events]
+        sends += [topology.events.send(key=key, value=value) for _, key, value in events]
         sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in tombstones]
         deliveries = [await send for send in sends]
         await asyncio.gather(*deliveries)
@@ -258,10 +287,10 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
     return topology
 
 
-def _outputs(result: ClusterResult, output: OutputSize) -> list[tuple[bytes, bytes]]:
-    """(key, value) of the enriched article, then of each event (cut to fit), of one clustering step."""
-    enriched = (result.enriched.article.id.encode(), result.enriched.to_json())
-    events = [(key, event_json_within(e, output.value_budget(key)))
+def _outputs(result: ClusterResult, output: OutputSize, settings: Settings) -> list[tuple[str, bytes, bytes]]:
+    """(topic, key, value) of the enriched article, then of each event (cut to fit), of one clustering step."""
+    enriched = (settings.topic_enriched, result.enriched.article.id.encode(), result.enriched.to_json())
+    events = [(settings.topic_events, key, event_json_within(e, output.value_budget(settings.topic_events, key)))
               for e, key in ((e, e.event_id.encode()) for e in result.events)]
     return [enriched, *events]
 
