@@ -7,6 +7,12 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 ENV_PREFIX = "TALKWIRE_"
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(ValueError):
+    """A ``TALKWIRE_*`` variable whose value does not fit its setting; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,9 @@ class Settings:
                 continue
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw is not None:
-                values[f.name] = _coerce(raw, f.type)
+                values[f.name] = _coerce(ENV_PREFIX + f.name.upper(), raw, f.type)
         limit_values = {
-            f.name: int(env[ENV_PREFIX + f.name.upper()])
+            f.name: _coerce(ENV_PREFIX + f.name.upper(), env[ENV_PREFIX + f.name.upper()], "int")
             for f in fields(Limits)
             if ENV_PREFIX + f.name.upper() in env
         }
@@ -76,12 +82,18 @@ class Settings:
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def _coerce(raw: str, type_name: Any) -> Any:
+def _coerce(variable: str, raw: str, type_name: Any) -> Any:
+    """``raw`` as the setting's type; a value that is not one is a SettingsError naming ``variable``."""
     text = str(type_name)
     if text.startswith("bool"):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if text.startswith("int"):
-        return int(raw)
-    if text.startswith("float"):
-        return float(raw)
+        word = raw.strip().lower()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            raise SettingsError(f"{variable}={raw!r} is not a boolean (true/false, 1/0, yes/no, on/off)")
+        return word in TRUE_WORDS
+    for prefix, convert, kind in (("int", int, "an integer"), ("float", float, "a number")):
+        if text.startswith(prefix):
+            try:
+                return convert(raw)
+            except ValueError:
+                raise SettingsError(f"{variable}={raw!r} is not {kind}") from None
     return raw or None

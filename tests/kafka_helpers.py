@@ -155,3 +155,11 @@ class WorkerProcess:
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def export_settings(settings: Settings, monkeypatch) -> Settings:
+    """Point in-process CLI calls (``talkwire.cli.main``) at ``settings`` through the environment; topics created."""
+    for name, value in settings_env(settings).items():
+        monkeypatch.setenv(name, value)
+    create_topics(settings)
+    return settings

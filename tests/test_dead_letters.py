@@ -1,6 +1,8 @@
 import base64
+import hashlib
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,3 +48,30 @@ def test_any_bytes_round_trip_through_json(raw):
     restored = DeadLetter.from_json(letter.to_json())
     assert restored == letter
     assert original_bytes(restored) == raw
+
+
+def test_an_original_too_large_for_the_budget_is_cut_and_says_so():
+    raw = ('{"id": "big", "body": "' + "Les pourparlers continuent. é\n" * 40_000 + '"}').encode()
+    letter = make_dead_letter(raw, reason="message_too_large", message="m", stage="parse", key="big",
+                              now=NOW, max_bytes=100_000)
+    encoded = letter.to_json()
+    assert 99_000 < len(encoded) <= 100_000
+    assert letter.original_truncated and letter.original_size == len(raw)
+    assert letter.original_sha256 == hashlib.sha256(raw).hexdigest()
+    assert raw.startswith(letter.original.encode())
+    with pytest.raises(ValueError, match="prefix"):
+        original_bytes(letter)
+
+
+def test_a_letter_within_the_budget_is_whole_and_carries_size_and_hash():
+    letter = make_dead_letter(b"\xff" * 1000, reason="invalid_encoding", message="m", stage="parse", max_bytes=10_000)
+    assert not letter.original_truncated and original_bytes(letter) == b"\xff" * 1000
+    assert (letter.original_size, letter.original_sha256) == (1000, hashlib.sha256(b"\xff" * 1000).hexdigest())
+
+
+@given(st.binary(max_size=4096) | st.text(max_size=2048).map(str.encode), st.integers(min_value=2600, max_value=8000))
+def test_any_letter_fits_its_budget(raw, budget):
+    letter = make_dead_letter(raw, reason="invalid_json", message="x" * 5000, stage="parse", max_bytes=budget)
+    assert len(letter.to_json()) <= budget
+    kept = base64.b64decode(letter.original) if letter.original_encoding == "base64" else letter.original.encode()
+    assert raw.startswith(kept)

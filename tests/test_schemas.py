@@ -87,3 +87,64 @@ def test_schemas_reject_what_consumers_must_not_accept(replay: ReplayResult) -> 
     assert errors("event", {k: v for k, v in event.items() if k != "version"})
     letter = orjson.loads(replay.dead_letters[0].to_json())
     assert errors("dead_letter", {**letter, "stage": "publish"})
+
+
+BODY = "Les délégations se sont retrouvées jeudi au Bélarus pour un deuxième round de pourparlers."
+VALID_ARTICLES = [
+    {"id": "a1", "source": "AFP", "published_at": "2022-03-04T10:00:00+01:00", "body": BODY},
+    {"id": "a2", "source": "AFP", "published_at": "2022-03-04T10:00:00Z", "body": f"<p>{BODY}</p>",
+     "title": "Pourparlers", "language": "fr-FR", "url": "https://example.org/a2"},
+    {"id": "a3", "source": "AP", "published_at": "2022-03-04 10:00-05:00", "body": BODY, "title": None,
+     "language": None},
+    {"id": "a4", "source": "AP", "published_at": "2022-03-04T10:00:00.123456+00:00", "body": BODY, "tags": [1, 2]},
+]
+INVALID_ARTICLES = [
+    ["not", "an", "object"],
+    {"source": "AFP", "published_at": "2022-03-04T10:00:00Z", "body": BODY},
+    {"id": "b1", "published_at": "2022-03-04T10:00:00Z", "body": BODY},
+    {"id": "b2", "source": "AFP", "body": BODY},
+    {"id": "b3", "source": "AFP", "published_at": "2022-03-04T10:00:00Z"},
+    {"id": 4, "source": "AFP", "published_at": "2022-03-04T10:00:00Z", "body": BODY},
+    {"id": "", "source": "AFP", "published_at": "2022-03-04T10:00:00Z", "body": BODY},
+    {"id": "   ", "source": "AFP", "published_at": "2022-03-04T10:00:00Z", "body": BODY},
+    {"id": "b5", "source": ["AFP"], "published_at": "2022-03-04T10:00:00Z", "body": BODY},
+    {"id": "b6", "source": "AFP", "published_at": "2022-03-04T10:00:00", "body": BODY},
+    {"id": "b7", "source": "AFP", "published_at": "last thursday", "body": BODY},
+    {"id": "b8", "source": "AFP", "published_at": 1646388000, "body": BODY},
+    {"id": "b9", "source": "AFP", "published_at": "2022-03-04T10:00:00Z", "body": 12},
+    {"id": "b10", "source": "AFP", "published_at": "2022-03-04T10:00:00Z", "body": BODY, "title": 3},
+    {"id": "b11", "source": "AFP", "published_at": "2022-03-04T10:00:00Z", "body": BODY, "language": ["fr"]},
+]
+
+
+def parser_accepts(document) -> bool:
+    from talkwire.processors.errors import InputError
+    from talkwire.processors.parsing import parse_message
+
+    try:
+        parse_message(orjson.dumps(document), Settings().limits)
+    except InputError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("document", VALID_ARTICLES + INVALID_ARTICLES)
+def test_the_parser_and_the_article_schema_agree(document) -> None:
+    schema_accepts = not errors("article", document)
+    assert schema_accepts == (document in VALID_ARTICLES)
+    assert parser_accepts(document) == schema_accepts
+
+
+def test_the_article_schema_states_the_limits() -> None:
+    schema = json.loads((SCHEMAS / "article.schema.json").read_text())
+    limits = Settings().limits
+    assert schema["x-talkwire-limits"] == {"max_message_bytes": limits.max_message_bytes,
+                                           "max_body_chars": limits.max_body_chars, "min_body_letters": 20}
+    assert schema["required"] == ["id", "source", "published_at", "body"]
+    assert "date YYYY-MM" in schema["description"]
+
+
+@pytest.mark.parametrize("published_at", ["2022-03-04t10:00z", "2022-03-04T10:00", "2022-03-04"])
+def test_published_at_forms_the_schema_refuses_the_parser_refuses(published_at: str) -> None:
+    document = {**VALID_ARTICLES[0], "published_at": published_at}
+    assert errors("article", document) and not parser_accepts(document)

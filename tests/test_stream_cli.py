@@ -70,3 +70,41 @@ def test_exit_codes(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["produce", "/nonexistent/articles.jsonl"]) == 1
     assert "no such file" in capsys.readouterr().err
     assert main(["tail", "no-such-topic", "--timeout", "2"]) == 1
+
+
+def test_two_dispatches_from_stdin_get_two_stable_keys(cli_env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["topics", "create"]) == 0
+    texts = [b"date 2022-03 Les delegations se sont retrouvees jeudi au Belarus pour des pourparlers.\n",
+             b"date 2022-04 Un nouveau round de pourparlers a eu lieu a Istanbul entre les delegations.\n"]
+    for text in (*texts, texts[0]):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+        assert main(["produce", "-", "--quiet"]) == 0
+    records = consume_until(cli_env, cli_env.topic_raw, lambda rs: len(rs) >= 3, timeout_s=20)
+    keys = [r.key for r in sorted(records, key=lambda r: r.value)]
+    assert len(set(keys)) == 2 and all(key.startswith("dispatch-") for key in keys)
+
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202etxt.exe\x00[bold]"
+ACTING = ("\x1b", "\x07", "\x9b", "\u202e", "\x00")
+
+
+def test_tail_pretty_output_cannot_drive_the_terminal(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from kafka_helpers import produce
+
+    from talkwire.processors.records import ArticleRef, CanonicalEvent, Participant
+
+    assert main(["topics", "create"]) == 0
+    event = CanonicalEvent(event_id="e1", version=1, title=HOSTILE, parties=["UA"],
+                           participants=[Participant(name=HOSTILE, party="UA")],
+                           articles=[ArticleRef(id="a1", source=HOSTILE, published_at="2022-03-04", title=HOSTILE)])
+    produce(cli_env, cli_env.topic_events, [(HOSTILE, event.to_json())])
+    produce(cli_env, cli_env.topic_raw, [(HOSTILE, HOSTILE.encode()), ("j", orjson.dumps({HOSTILE: [HOSTILE]})),
+                                         (HOSTILE, None)])
+    for topic in ("events", "raw"):
+        assert main(["tail", topic, "--from-beginning", "--idle-exit", "1", "--timeout", "20"]) == 0
+        out = capsys.readouterr().out
+        assert not any(char in out for char in ACTING), repr(out)
+        assert "\\x1b]0;pwned\\x07" in out and "\\u202etxt.exe" in out and "[bold]" in out, out
+    assert main(["tail", "raw", "--from-beginning", "--json", "--idle-exit", "1", "--timeout", "20"]) == 0
+    lines = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {"key": HOSTILE, "value": HOSTILE} in lines and {"key": "j", "value": {HOSTILE: [HOSTILE]}} in lines

@@ -1,7 +1,7 @@
 """``talkwire``: one entry point; each command module exposes ``register(subparsers)``.
 
 Settings come from ``TALKWIRE_*`` environment variables; command-line flags override them.
-Exit codes: 0 ok, 1 error, 2 usage.
+Exit codes: 0 ok, 1 error, 2 usage, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import importlib.util
 import logging
 import sys
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-COMMAND_MODULES = ("talkwire.cli.kafka", "talkwire.cli.offline", "talkwire.cli.schemas", "talkwire.cli.bench")
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+COMMAND_MODULES = ("talkwire.cli.kafka", "talkwire.cli.dead_letters", "talkwire.cli.offline", "talkwire.cli.schemas",
+                   "talkwire.cli.bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,12 +23,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn news articles into canonical talks-and-negotiation events (Faust on Kafka).",
         epilog="Settings: TALKWIRE_* environment variables (see the README); flags override them.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         if importlib.util.find_spec(name) is not None:  # offline and schemas ship from their own modules
             importlib.import_module(name).register(subparsers)
     return parser
+
+
+def installed_version() -> str:
+    """The installed distribution's version; the package's own when run from a source tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import talkwire
+
+    try:
+        return version("talkwire")
+    except PackageNotFoundError:
+        return talkwire.__version__
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or EXIT_OK)
     except KeyboardInterrupt:
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - one clean line instead of a traceback
         logging.getLogger("talkwire").debug("command failed", exc_info=True)
         print(f"talkwire {args.command}: error: {type(error).__name__}: {error}", file=sys.stderr)

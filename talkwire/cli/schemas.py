@@ -1,4 +1,5 @@
-"""``talkwire schemas``: one JSON Schema per output topic, generated from the record definitions."""
+"""``talkwire schemas``: one JSON Schema per output topic, generated from the record definitions, and
+the input contract (``article.schema.json``), generated from the parser's rules."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 import sys
 from pathlib import Path
 
+from talkwire.processors.parsing import article_input_schema
 from talkwire.processors.records import OUTPUT_RECORDS
+from talkwire.settings import Limits
 
 DEFAULT_DIR = Path("schemas")
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -15,9 +18,10 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "schemas", help="write (or --check) the JSON Schemas of the output topics",
+        "schemas", help="write (or --check) the JSON Schemas of the input article and the output topics",
         description="Write one JSON Schema per output topic (enriched article, event, dead letter) "
-                    "generated from talkwire.processors.records. With --check, write nothing and exit 1 "
+                    "generated from talkwire.processors.records, and article.schema.json, the input contract, "
+                    "generated from the parser's rules with the default limits. With --check, write nothing and exit 1 "
                     "when the files on disk differ from the generated ones.",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_DIR, help="folder of the schema files (default: schemas/)")
@@ -27,11 +31,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def schema_documents() -> dict[str, str]:
     """File name -> JSON text, deterministic (sorted keys, trailing newline)."""
-    documents = {}
-    for name, record in OUTPUT_RECORDS.items():
-        schema = {"$schema": SCHEMA_DIALECT, "$id": f"{name}.schema.json", **record.model_json_schema(mode="serialization")}
-        documents[f"{name}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return documents
+    schemas = {name: record.model_json_schema(mode="serialization") for name, record in OUTPUT_RECORDS.items()}
+    schemas["article"] = article_input_schema(Limits())
+    return {
+        f"{name}.schema.json": json.dumps({"$schema": SCHEMA_DIALECT, "$id": f"{name}.schema.json", **schema},
+                                          indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        for name, schema in schemas.items()
+    }
 
 
 def stale_files(folder: Path) -> list[str]:

@@ -28,6 +28,10 @@ REQUIRED_FIELDS = ("id", "source", "published_at", "body")
 OPTIONAL_TEXT_FIELDS = ("title", "language")
 MIN_BODY_LETTERS = 20
 
+# published_at as the contract asks for it (RFC 3339 with a UTC offset); the parser also takes the
+# other ISO 8601 forms Python reads, as long as they carry an offset
+PUBLISHED_AT_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"
+
 _DISPATCH_HEAD = re.compile(r"date[ \t]+(\d{4})-(\d{2})(?=\s|$)[ \t]*([^\n]*)\n?", re.IGNORECASE)
 _LANGUAGE_TAG = re.compile(r"[a-z]{2,3}")
 
@@ -168,6 +172,44 @@ def _clean_body(body: str, limits: Limits) -> str:
     if next(islice((c for c in body if c.isalpha()), MIN_BODY_LETTERS - 1, None), None) is None:
         raise InputError("empty_body", f"fewer than {MIN_BODY_LETTERS} letters of text after clean-up")
     return body
+
+
+def article_input_schema(limits: Limits) -> dict[str, Any]:
+    """The JSON Schema of a JSON article on the raw topic: the rules ``parse_message`` applies.
+
+    Rules a schema cannot state (sizes in bytes, the body after HTML and boilerplate removal) are
+    in the descriptions and in ``x-talkwire-limits``.
+    """
+    text = {"type": "string"}
+    return {
+        "title": "Article (a JSON message on the raw topic)",
+        "description": (
+            f"One UTF-8 JSON object per message, at most {limits.max_message_bytes} bytes "
+            "(TALKWIRE_MAX_MESSAGE_BYTES; a UTF-8 byte order mark is allowed). The raw topic also takes a plain-text "
+            "dispatch: a first line 'date YYYY-MM <lead>', then paragraphs; its id is the message key or, without "
+            "one, 'dispatch-' and 16 hex characters of its content hash; it has no title and a month-precision date. "
+            "Anything else is a dead letter with a stable reason (see the README)."
+        ),
+        "type": "object",
+        "required": list(REQUIRED_FIELDS),
+        "properties": {
+            "id": {**text, "pattern": r"\S", "description": "unique per article; a resend with the same id and "
+                   "other content is the dead letter duplicate_id_conflict"},
+            "source": {**text, "description": "the outlet or agency"},
+            "published_at": {**text, "format": "date-time", "pattern": PUBLISHED_AT_PATTERN,
+                             "description": "ISO 8601 / RFC 3339 with a UTC offset; the local date is kept"},
+            "body": {**text, "description": (
+                f"plain text or HTML; after tags and boilerplate are removed it has at most {limits.max_body_chars} "
+                f"characters (TALKWIRE_MAX_BODY_CHARS, else body_too_large) and at least {MIN_BODY_LETTERS} letters "
+                "(else empty_body)")},
+            "title": {"type": ["string", "null"], "description": "optional; HTML is stripped"},
+            "language": {"type": ["string", "null"], "description": "optional language tag (fr, en-GB); "
+                         "only its primary subtag is used, and the text's detected language wins"},
+        },
+        "additionalProperties": {"description": "kept as the article's extra fields (e.g. url)"},
+        "x-talkwire-limits": {"max_message_bytes": limits.max_message_bytes,
+                              "max_body_chars": limits.max_body_chars, "min_body_letters": MIN_BODY_LETTERS},
+    }
 
 
 def published_instant(article: Article) -> datetime:

@@ -228,6 +228,7 @@ class CanonicalEvent(Record):
         "outlets counts once",
     )
     articles: list[ArticleRef] = Field(default_factory=list)
+    articles_total: int | None = Field(default=None, description="set when `articles` (and each provenance list) was cut to fit the broker's message size: how many there were")
     # each list is capped like ``articles`` (Limits.max_articles_per_event): the earliest supporters in replay order
     provenance: dict[str, list[str]] = Field(default_factory=dict, description="per field, the ids of the articles its value came from")
     confidence: dict[str, float] = Field(default_factory=dict)
@@ -297,8 +298,11 @@ class DeadLetter(Record):
     reason: str = Field(description="stable machine-readable code, e.g. invalid_json")
     message: str = Field(description="human-readable explanation")
     stage: Literal["parse", "extract", "cluster"]
-    original: str = Field(description="the original bytes, as UTF-8 text or base64")
+    original: str = Field(description="the original bytes, as UTF-8 text or base64; a prefix of them when original_truncated")
     original_encoding: Literal["utf-8", "base64"]
+    original_truncated: bool = Field(default=False, description="true when the original was cut to fit the broker's message size")
+    original_size: int | None = Field(default=None, description="length of the full original in bytes")
+    original_sha256: str | None = Field(default=None, description="hex SHA-256 of the full original")
     topic: str | None = None
     partition: int | None = None
     offset: int | None = None

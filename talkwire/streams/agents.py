@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 
 import faust
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faust.types import EventT
 
 from talkwire.processors.clustering import blocking_key, cluster_article
@@ -28,14 +29,16 @@ from talkwire.processors.extraction import Extractor
 from talkwire.processors.features import build_features
 from talkwire.processors.parsing import parse_message
 from talkwire.processors.records import Article, ArticleFeatures, ClusterResult, EnrichedArticle
+from talkwire.processors.sizing import event_json_within
 from talkwire.settings import Settings
 from talkwire.streams import metrics
 from talkwire.streams.cluster_store import BlockStore
-from talkwire.streams.topics import by_block_topic, by_id_topic
+from talkwire.streams.topics import by_block_topic, by_id_topic, describe_topics
 
 log = logging.getLogger(__name__)
 
 UNEXPECTED_ERROR = "internal_error"  # a processor bug, not bad input: dead-lettered so the stream goes on
+OUTPUT_TOO_LARGE = "output_too_large"  # what a stage made of the message is larger than the broker takes
 
 
 @dataclass(frozen=True)
@@ -103,27 +106,81 @@ async def enrich_off_loop(executor: Executor, settings: Settings, articles: list
     return [item for part in results for item in part]
 
 
+# --------------------------------------------------------------------------- output size
+
+
+class OutputSize:
+    """The size checks the producer and the broker make, made before a send: a refused record
+    would crash the agent and lose its input.
+
+    Faust's producer refuses a record over ``producer_max_request_size`` (1 000 000 bytes by default,
+    below Kafka's default ``max.message.bytes`` of 1 048 588); a broker refuses a batch over its
+    topic's ``max.message.bytes``, read once per process for the topics that set it.
+    """
+
+    def __init__(self, max_request_size: int, settings: Settings) -> None:
+        self.max_request_size = max_request_size
+        self._settings = settings
+        self._topic_limits: dict[str, int] = {}
+        self._loading: asyncio.Future | None = None
+
+    async def load(self) -> None:
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(self._load())
+        await self._loading
+
+    async def _load(self) -> None:
+        settings = self._settings
+        names = [settings.topic_enriched, settings.topic_events, settings.topic_dead_letters,
+                 by_id_topic(settings), by_block_topic(settings)]
+        try:
+            described = await describe_topics(settings, names)
+        except Exception:  # noqa: BLE001 - the producer's own limit still holds
+            log.warning("could not read the topics' max.message.bytes; sizing outputs to %d bytes",
+                        self.max_request_size, exc_info=True)
+            return
+        self._topic_limits = {name: int(info["config"]["max.message.bytes"]) for name, info in described.items()
+                              if "max.message.bytes" in info["config"]}
+
+    def limit(self, topic: str) -> int:
+        return min(self.max_request_size, self._topic_limits.get(topic, self.max_request_size))
+
+    def fits(self, topic: str, key: bytes | None, value: bytes | None, headers=None) -> bool:
+        return self.size(key, value, headers) <= self.limit(topic)
+
+    def value_budget(self, topic: str, key: bytes | None) -> int:
+        """The largest value that fits beside ``key`` (a few bytes spare for the length varints)."""
+        return self.limit(topic) - self.size(key, b"") - 8
+
+    @staticmethod
+    def size(key: bytes | None, value: bytes | None, headers=None) -> int:
+        pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+        return DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, pairs)
+
+
 # --------------------------------------------------------------------------- agents
 
 
 def register_agents(app: faust.App, settings: Settings) -> Topology:
     topology = declare_topology(app, settings)
     executor = make_executor(settings)
+    output = OutputSize(app.conf.producer_max_request_size, settings)
 
     async def dead_letter(event: EventT, value: bytes | None, reason: str, message: str, stage: str,
                           article_id: str | None = None) -> None:
+        key = (article_id or _key_text(event.key) or "").encode() or None
         record = make_dead_letter(
             value or b"", reason=reason, message=message, stage=stage,
             topic=event.message.topic, partition=event.message.partition, offset=event.message.offset,
-            key=_key_text(event.key), article_id=article_id,
+            key=_key_text(event.key), article_id=article_id, max_bytes=output.value_budget(settings.topic_dead_letters, key),
         )
-        key = (article_id or record.key or "").encode() or None
         await topology.dead_letters.send(key=key, value=record.to_json())
         metrics.dead_letter(reason)
         log.info("dead letter %s at %s stage (%s)", reason, stage, article_id or record.key)
 
     @app.agent(topology.raw, name="ingest")
     async def ingest(stream: faust.StreamT) -> None:
+        await output.load()
         async for event in stream.events():
             metrics.article_in()
             value = event.value
@@ -136,11 +193,17 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 log.exception("parse failed unexpectedly")
                 await dead_letter(event, value, UNEXPECTED_ERROR, repr(error), "parse")
                 continue
-            await topology.by_id.send(key=article.id.encode(), value=article.to_json(),
-                                      headers=metrics.produced_at_headers(event.message.timestamp))
+            key, parsed = article.id.encode(), article.to_json()
+            headers = metrics.produced_at_headers(event.message.timestamp)
+            if not output.fits(topology.by_id.get_topic_name(), key, parsed, headers):
+                await dead_letter(event, value, OUTPUT_TOO_LARGE, too_large("the parsed article", parsed),
+                                  "parse", article.id)
+                continue
+            await topology.by_id.send(key=key, value=parsed, headers=headers)
 
     @app.agent(topology.by_id, name="extract")
     async def extract(stream: faust.StreamT) -> None:
+        await output.load()
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
             accepted: list[tuple[EventT, Article]] = []
             for event in events:
@@ -168,12 +231,17 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
             for (event, article), result in zip(accepted, results):
                 if isinstance(result, tuple):
                     await dead_letter(event, event.value, result[0], result[1], "extract", article.id)
-                else:
-                    await topology.by_block.send(key=blocking_key(result).encode(), value=result.to_json(),
-                                                 headers=event.headers)
+                    continue
+                key, features = blocking_key(result).encode(), result.to_json()
+                if not output.fits(topology.by_block.get_topic_name(), key, features, event.headers):
+                    await dead_letter(event, event.value, OUTPUT_TOO_LARGE, too_large("the enriched article", features),
+                                      "extract", article.id)
+                    continue
+                await topology.by_block.send(key=key, value=features, headers=event.headers)
 
     @app.agent(topology.by_block, name="cluster")
     async def cluster(stream: faust.StreamT) -> None:
+        await output.load()
         async for event in stream.events():
             block_key = _key_text(event.key) or ""
             features = ArticleFeatures.from_json(event.value)
@@ -193,23 +261,42 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                                   "cluster", features.article_id)
                 continue
             if result.status != "redelivery":
-                await publish(result)
+                outputs = _outputs(result, output, settings)
+                oversized = [value for topic, key, value in outputs if not output.fits(topic, key, value)]
+                if oversized:
+                    await dead_letter(event, event.value, OUTPUT_TOO_LARGE,
+                                      too_large("an output of the clustering step", oversized[0]),
+                                      "cluster", features.article_id)
+                    continue
+                await publish(outputs, result.tombstones)
                 metrics.article_out()
                 if result.events:
                     metrics.observe_published(event.headers)
             store.mark_published(features.article_id, features.content_hash)
             store.apply()
 
-    async def publish(result: ClusterResult) -> None:
+    async def publish(outputs: list[tuple[str, bytes, bytes]], tombstones: list[str]) -> None:
         """Send the outputs of one clustering step and wait until the broker has them."""
-        sends = [topology.enriched.send(key=e.article.id.encode(), value=e.to_json())
-                 for e in [result.enriched, *result.relabelled]]
-        sends += [topology.events.send(key=e.event_id.encode(), value=e.to_json()) for e in result.events]
-        sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in result.tombstones]
+        to = {settings.topic_enriched: topology.enriched, settings.topic_events: topology.events}
+        sends = [to[topic].send(key=key, value=value) for topic, key, value in outputs]
+        sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in tombstones]
         deliveries = [await send for send in sends]
         await asyncio.gather(*deliveries)
 
     return topology
+
+
+def _outputs(result: ClusterResult, output: OutputSize, settings: Settings) -> list[tuple[str, bytes, bytes]]:
+    """(topic, key, value) of the enriched article and the earlier ones it relabelled, then of each
+    event (cut to fit), of one clustering step."""
+    enriched = [(settings.topic_enriched, e.article.id.encode(), e.to_json()) for e in [result.enriched, *result.relabelled]]
+    events = [(settings.topic_events, key, event_json_within(e, output.value_budget(settings.topic_events, key)))
+              for e, key in ((e, e.event_id.encode()) for e in result.events)]
+    return [*enriched, *events]
+
+
+def too_large(what: str, value: bytes) -> str:
+    return f"{what} is {len(value)} bytes, more than the broker's message size allows"
 
 
 def _text(value: str | bytes) -> str:
