@@ -14,7 +14,8 @@ import asyncio
 import functools
 import logging
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
@@ -91,6 +92,17 @@ def make_executor(settings: Settings) -> Executor:
     return ThreadPoolExecutor(1, thread_name_prefix="talkwire-nlp")
 
 
+# A short French report: loading the extractor for it loads every model an article needs.
+WARM_UP_DISPATCH = (b"date 2022-03\n\nLes d\xc3\xa9l\xc3\xa9gations russe et ukrainienne se sont rencontr\xc3\xa9es "
+                    b"jeudi \xc3\xa0 Brest pour un deuxi\xc3\xa8me round de n\xc3\xa9gociations.")
+
+
+def warm_up(executor: Executor, settings: Settings) -> list[Future]:
+    """Start loading the models in every worker of the executor (each process loads its own)."""
+    article = parse_message(WARM_UP_DISPATCH, settings.limits, key="warm-up")
+    return [executor.submit(enrich_batch, settings, [article]) for _ in range(max(1, settings.nlp_processes))]
+
+
 async def enrich_off_loop(executor: Executor, settings: Settings, articles: list[Article]):
     """Split the batch over the executor's workers; results keep the articles' order."""
     loop = asyncio.get_running_loop()
@@ -106,9 +118,8 @@ async def enrich_off_loop(executor: Executor, settings: Settings, articles: list
 # --------------------------------------------------------------------------- agents
 
 
-def register_agents(app: faust.App, settings: Settings) -> Topology:
+def register_agents(app: faust.App, settings: Settings, executor: Executor) -> Topology:
     topology = declare_topology(app, settings)
-    executor = make_executor(settings)
 
     async def dead_letter(event: EventT, value: bytes | None, reason: str, message: str, stage: str,
                           article_id: str | None = None) -> None:
@@ -123,6 +134,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
         log.info("dead letter %s at %s stage (%s)", reason, stage, article_id or record.key)
 
     @app.agent(topology.raw, name="ingest")
+    @crash_counted
     async def ingest(stream: faust.StreamT) -> None:
         async for event in stream.events():
             metrics.article_in()
@@ -140,6 +152,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                                       headers=metrics.produced_at_headers(event.message.timestamp))
 
     @app.agent(topology.by_id, name="extract")
+    @crash_counted
     async def extract(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
             accepted: list[tuple[EventT, Article]] = []
@@ -173,6 +186,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                                                  headers=event.headers)
 
     @app.agent(topology.by_block, name="cluster")
+    @crash_counted
     async def cluster(stream: faust.StreamT) -> None:
         async for event in stream.events():
             block_key = _key_text(event.key) or ""
@@ -207,8 +221,25 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
         sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in result.tombstones]
         deliveries = [await send for send in sends]
         await asyncio.gather(*deliveries)
+        redirects = sum(1 for e in result.events if e.merged_into is not None)
+        metrics.events_published(events=len(result.events) - redirects, redirects=redirects,
+                                 tombstones=len(result.tombstones))
 
     return topology
+
+
+def crash_counted(agent: Callable[[faust.StreamT], Awaitable[None]]) -> Callable[[faust.StreamT], Awaitable[None]]:
+    """Count an agent's crash (Faust's supervisor restarts it; a restart on rebalance is no crash)."""
+
+    @functools.wraps(agent)
+    async def counted(stream: faust.StreamT) -> None:
+        try:
+            await agent(stream)
+        except Exception:
+            metrics.agent_crashed(agent.__name__)
+            raise
+
+    return counted
 
 
 def _text(value: str | bytes) -> str:

@@ -124,7 +124,7 @@ class EventsView(Service):
         )
         await consumer.start()
         try:
-            partitions = await self._assign_all(consumer)
+            await self._assign_all(consumer)
             while not self.should_stop:
                 batches = await consumer.getmany(timeout_ms=500)
                 for records in batches.values():
@@ -132,8 +132,6 @@ class EventsView(Service):
                         key = record.key.decode() if record.key is not None else ""
                         self._notify(self.store.apply(key, record.value, record.timestamp))
                 metrics.set_active_events(len(self.store.events))
-                positions = {tp: await consumer.position(tp) for tp in partitions}
-                metrics.set_consumer_lag(_lags(consumer, positions))
         finally:
             await consumer.stop()
 
@@ -148,7 +146,3 @@ class EventsView(Service):
             await asyncio.sleep(1.0)
         return []
 
-
-def _lags(consumer: AIOKafkaConsumer, positions: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
-    highwaters = {tp: consumer.highwater(tp) for tp in positions}
-    return {tp: max(0, highwaters[tp] - position) for tp, position in positions.items() if highwaters[tp] is not None}

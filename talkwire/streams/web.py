@@ -5,6 +5,8 @@
 ``/api/events/{id}``    one live event
 ``/api/stream``         Server-Sent Events: a ``snapshot`` of all events, then one ``change`` per record
 ``/metrics``            Prometheus text exposition
+``/healthz``            200 while the process serves HTTP
+``/readyz``             200 when ready, else 503 with the reasons (``talkwire.streams.health``)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from faust.web import Request, Response, View
 from talkwire.settings import Settings
 from talkwire.streams import metrics
 from talkwire.streams.events_view import EventChange, EventsView, LiveEvent
+from talkwire.streams.health import Health
 
 STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
 SSE_HEARTBEAT_S = 15.0  # a comment line this often, so proxies keep the stream open and dead clients are noticed
@@ -50,10 +53,9 @@ def _static(name: str) -> bytes:
     return files("talkwire.web").joinpath(name).read_bytes()
 
 
-def install_web(app: faust.App, settings: Settings, view: EventsView) -> None:
-    """Register the views on the app's web server and the service and timer they rely on."""
+def install_web(app: faust.App, settings: Settings, view: EventsView, health: Health) -> None:
+    """Register the views on the app's web server and the service they rely on."""
     app.service(view)
-    metrics.install_lag_sampler(app)
 
     async def end_event_streams(_: aiohttp_web.Application) -> None:
         view.close_listeners()  # before aiohttp waits for open requests to finish
@@ -121,3 +123,14 @@ def install_web(app: faust.App, settings: Settings, view: EventsView) -> None:
         async def get(self, request: Request) -> Response:
             body, content_type = metrics.render()
             return typed_response(self, body, content_type)
+
+    @app.page("/healthz", name="healthz")
+    class Liveness(View):
+        async def get(self, request: Request) -> Response:
+            return json_response(self, {"status": "alive"})
+
+    @app.page("/readyz", name="readyz")
+    class Readiness(View):
+        async def get(self, request: Request) -> Response:
+            reasons = health.reasons()
+            return json_response(self, {"ready": not reasons, "reasons": reasons}, 503 if reasons else 200)
