@@ -15,9 +15,8 @@ from test_web import SEED_PATH, base_url, http_get, seed_event, wait_until
 
 from talkwire.broker import LocalBroker
 from talkwire.settings import Settings
+from talkwire.streams.app import FAUST_DEBUG_VIEWS, app_options
 from talkwire.streams.health import group_lags
-
-pytestmark = pytest.mark.kafka
 
 
 def test_group_lag_counts_from_the_committed_offset() -> None:
@@ -34,6 +33,7 @@ def error_lines(log: Path, after: int) -> list[str]:
     return [line for line in log.read_text(errors="replace").splitlines()[after:] if "[ERROR]" in line]
 
 
+@pytest.mark.kafka
 def test_ready_only_when_models_broker_and_partitions_are_there_and_an_outage_shows(
         stream_settings: Settings, tmp_path: Path) -> None:
     # A broker of its own: this test stops it.
@@ -87,3 +87,9 @@ def test_ready_only_when_models_broker_and_partitions_are_there_and_an_outage_sh
         if worker is not None:
             worker.stop()
         broker.down()
+
+
+def test_faust_debug_views_are_off_unless_asked_for() -> None:
+    off, on = app_options(Settings()), app_options(Settings(web_debug_views=True))
+    assert [off[name] for name in FAUST_DEBUG_VIEWS] == [False] * 4
+    assert [on[name] for name in FAUST_DEBUG_VIEWS] == [True] * 4
