@@ -233,16 +233,17 @@ def install_web(app: faust.App, settings: Settings, view: EventsView, health: He
             await response.prepare(request)
             queue = view.listen()  # before the snapshot: no change can fall between the two
             try:
-                await response.write(f"retry: {SSE_RETRY_MS}\n\n".encode())
                 # A client that resumes gets the changes it missed; one whose id this view cannot
                 # place (another worker, a restart, too long ago) gets a snapshot of every event.
+                # Both are read at one instant, ``sent``: later changes come from the queue.
                 missed = view.changes_since(request.headers.get("Last-Event-ID", ""))
                 if missed is None:
                     snapshot = [event_json(live) for live in view.store.newest_first()]
-                    await response.write(sse_message("snapshot", snapshot, view.stream_id(view.sequence)))
+                    first = sse_message("snapshot", snapshot, view.stream_id(view.sequence))
                 else:
-                    await response.write(b"".join(numbered_message(numbered) for numbered in missed))
+                    first = b"".join(numbered_message(numbered) for numbered in missed)
                 sent = view.sequence
+                await response.write(f"retry: {SSE_RETRY_MS}\n\n".encode() + first)
                 while view.listening(queue):
                     try:
                         numbered = await asyncio.wait_for(queue.get(), SSE_HEARTBEAT_S)
