@@ -54,6 +54,7 @@ class Settings:
     data_dir: str = ".talkwire-data"
     web_port: int = 6066
     web_host: str = "127.0.0.1"
+    web_debug_views: bool = False  # Faust's /table, /router, /graph and statistics views on the web port
     batch_size: int = 32
     batch_within_s: float = 0.2  # a batch waits at most this long to fill: latency at low load
     nlp_processes: int = 0  # 0 = NLP in a thread of the worker; N > 0 = a pool of N processes

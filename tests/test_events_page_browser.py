@@ -1,7 +1,9 @@
-"""The events page in headless Chromium: an event appears, then its source count rises without a reload.
+"""The events page in headless Chromium, on the demo data (``examples/``): an event appears, its
+source count rises without a reload, the filters and permalinks work, and nothing overflows at
+1280 px nor on a phone (390 px).
 
-The screenshot goes to the test's temporary folder; with ``TALKWIRE_UPDATE_SCREENSHOTS=1`` it also
-replaces ``docs/screenshots/events-page.png`` (the README's picture).
+The run regenerates the README's pictures, ``docs/screenshots/events-page.png`` (1280 px) and
+``events-page-phone.png`` (390 px).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from test_web import EXAMPLES, SEED_PATH, base_url, http_get, seed_report, wait_until
 
 from talkwire.settings import Settings
@@ -26,8 +28,9 @@ pytestmark = pytest.mark.kafka
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-SCREENSHOT = Path(__file__).parent.parent / "docs" / "screenshots" / "events-page.png"
+SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
 WINDOW = (1280, 1800)
+PHONE = (390, 844)
 
 
 @pytest.fixture
@@ -94,8 +97,87 @@ def test_event_appears_and_its_source_count_rises_live(stream_settings: Settings
     wait.until(lambda d: int(d.find_element(By.ID, "count-reports").text) >= len(others) + 2)
     cards = browser.find_elements(By.CSS_SELECTOR, "article.event")
     assert len(cards) >= 3 and browser.find_element(By.ID, "count-events").text == str(len(cards))
-    shot = tmp_path / "events-page.png"
-    assert browser.save_screenshot(str(shot))
-    if os.environ.get("TALKWIRE_UPDATE_SCREENSHOTS") == "1":
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, SCREENSHOT)
+    assert overflow(browser) == [], "wider than the window at 1280 px"
+    screenshot(browser, tmp_path, "events-page.png")
+
+    check_filters(browser, wait, card["event_id"], len(cards))
+    check_permalink(browser, wait, card["event_id"])
+
+    # A phone's viewport (its scrollbars overlay the page), as Chromium's device mode sets it.
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 2, "mobile": True})
+    browser.get(f"{base_url(settings)}/")
+    wait.until(lambda d: len(shown_ids(d)) == len(cards))
+    assert browser.execute_script("return document.documentElement.clientWidth") == PHONE[0]
+    assert overflow(browser) == [], "wider than a 390 px phone"
+    screenshot(browser, tmp_path, "events-page-phone.png")
+
+
+def shown_ids(driver: webdriver.Chrome) -> list[str]:
+    return driver.execute_script("return [...document.querySelectorAll('article.event')].map(c => c.dataset.eventId);")
+
+
+def overflow(driver: webdriver.Chrome) -> list[str]:
+    """What sticks out to the right of the viewport (the page scrolls sideways), by tag and class."""
+    return driver.execute_script(
+        """const width = document.documentElement.clientWidth;
+           const wide = [...document.querySelectorAll('body *')]
+             .filter(e => e.getBoundingClientRect().right > width + 0.5 && e.getClientRects().length)
+             .map(e => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)} px)`);
+           if (document.documentElement.scrollWidth > width) wide.push(`page ${document.documentElement.scrollWidth} px`);
+           return wide;""")
+
+
+def screenshot(driver: webdriver.Chrome, tmp_path: Path, name: str) -> None:
+    """Into the test's folder and over the README's picture."""
+    shot = tmp_path / name
+    assert driver.save_screenshot(str(shot))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, SCREENSHOTS / name)
+
+
+def check_filters(driver: webdriver.Chrome, wait: WebDriverWait, seed_id: str, total: int) -> None:
+    """Each filter narrows the cards to the matching events and is written into the URL."""
+    parties = Select(driver.find_element(By.ID, "filter-party"))
+    assert {"RU", "UA"} <= {o.get_attribute("value") for o in parties.options}
+    parties.select_by_value("UA")
+    matching = wait.until(lambda d: (ids := shown_ids(d)) and len(ids) < total and ids)
+    assert seed_id in matching and "party=UA" in driver.current_url
+    assert all("UA" in p for p in driver.execute_script(
+        "return [...document.querySelectorAll('article.event')].map(c => "
+        "[...c.querySelectorAll('.parties .party')].map(p => p.title));"))
+    parties.select_by_value("")
+
+    Select(driver.find_element(By.ID, "filter-type")).select_by_value("negotiation_round")
+    assert seed_id in wait.until(lambda d: (ids := shown_ids(d)) and len(ids) < total and ids)
+    Select(driver.find_element(By.ID, "filter-type")).select_by_value("")
+
+    search = driver.find_element(By.ID, "filter-q")
+    search.send_keys("no such words anywhere")
+    wait.until(lambda d: not shown_ids(d) and d.find_element(By.ID, "no-match").is_displayed())
+    search.clear()
+    search.send_keys("COURRIER")  # the wire copy's outlet, case folded
+    found = wait.until(lambda d: (ids := shown_ids(d)) and len(ids) < total and ids)
+    assert seed_id in found
+    assert all("courrier" in text.lower() for text in driver.execute_script(
+        "return [...document.querySelectorAll('article.event')].map(c => c.textContent);"))
+
+    driver.find_element(By.ID, "filter-clear").click()
+    wait.until(lambda d: len(shown_ids(d)) == total)
+    # a date range from the URL: the seed's talks were in March 2022 (dated by month)
+    driver.get(driver.current_url.split("?")[0].split("#")[0] + "?from=2022-03-01&to=2022-03-31")
+    in_march = wait.until(lambda d: (ids := shown_ids(d)) and ids)
+    assert seed_id in in_march and driver.find_element(By.ID, "filter-from").get_attribute("value") == "2022-03-01"
+    driver.get(driver.current_url.split("?")[0] + "?from=2030-01-01")
+    wait.until(lambda d: d.find_element(By.ID, "no-match").is_displayed())
+
+
+def check_permalink(driver: webdriver.Chrome, wait: WebDriverWait, event_id: str) -> None:
+    """A card's link opens the page on that event, highlighted."""
+    driver.get(driver.current_url.split("?")[0])
+    link = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f"article[data-event-id='{event_id}'] a.permalink"))
+    href = link.get_attribute("href")
+    assert href.endswith(f"#event={event_id}")
+    driver.get("about:blank")
+    driver.get(href)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"article.linked[data-event-id='{event_id}']"))

@@ -12,6 +12,7 @@ from test_web import SEED_PATH, base_url, http_get, seed_report, wait_until
 from talkwire.settings import Settings
 from talkwire.streams import metrics
 from talkwire.streams.metrics import REGISTRY
+from talkwire.streams.topics import by_block_topic, by_id_topic
 
 
 def value(name: str, **labels: str) -> float:
@@ -51,6 +52,19 @@ def test_gauges_and_exposition() -> None:
     assert families["talkwire_active_events"].samples[0].value == 7
     lag = [s for s in families["talkwire_consumer_lag"].samples if s.labels == {"topic": "talkwire-articles", "partition": "2"}]
     assert lag and lag[0].value == 12
+    metrics.set_consumer_lag({("talkwire-articles", 1): 3})  # partition 2 was revoked: its lag goes
+    families = {family.name: family for family in text_string_to_metric_families(metrics.render()[0].decode())}
+    assert [(s.labels["partition"], s.value) for s in families["talkwire_consumer_lag"].samples] == [("1", 3)]
+
+
+def test_event_counters_and_agent_crashes() -> None:
+    before = [value(f"talkwire_{kind}_published_total") for kind in ("events", "redirects", "tombstones")]
+    metrics.events_published(events=2, redirects=1, tombstones=1)
+    after = [value(f"talkwire_{kind}_published_total") for kind in ("events", "redirects", "tombstones")]
+    assert [a - b for a, b in zip(after, before)] == [2, 1, 1]
+    crashes = value("talkwire_agent_crashes_total", agent="cluster")
+    metrics.agent_crashed("cluster")
+    assert value("talkwire_agent_crashes_total", agent="cluster") == crashes + 1
 
 
 def scrape(settings: Settings) -> dict[tuple[str, tuple], float]:
@@ -84,11 +98,19 @@ def test_metrics_endpoint_after_articles_flow(stream_settings: Settings, start_w
     assert samples[("talkwire_processing_latency_seconds_count", ())] >= 1
     assert 0 < samples[("talkwire_processing_latency_seconds_sum", ())] < 300
     assert samples[("talkwire_active_events", ())] == 1
+    assert samples[("talkwire_events_published_total", ())] >= 1
+    assert samples[("talkwire_broker_connected", ())] == 1
+    assert samples[("process_resident_memory_bytes", ())] > 0
+    assert any(name == "talkwire_build_info" for name, _ in samples)
 
-    def lagged_topics() -> set[str]:
-        return {dict(labels)["topic"] for name, labels in scrape(settings) if name == "talkwire_consumer_lag"}
+    def lags() -> dict[str, float]:
+        return {f"{dict(labels)['topic']}/{dict(labels)['partition']}": v
+                for (name, labels), v in scrape(settings).items() if name == "talkwire_consumer_lag"}
 
-    # a partition is sampled once the consumer knows its position and highwater: not all at the first tick
-    lagged = wait_until(lambda: (t := lagged_topics()) >= {settings.topic_raw, settings.topic_events} and t,
-                        timeout_s=30, what="consumer lag samples of the raw and events topics")
-    assert not any(topic.endswith("-changelog") for topic in lagged)
+    # The lag is the group's: highwater minus the committed offset of the stream's own topics, 0 once
+    # the articles are processed and committed (the events topic is written, not read, by the group).
+    topics = {settings.topic_raw, by_id_topic(settings), by_block_topic(settings)}
+    settled = wait_until(lambda: (lag := lags()) and {key.rsplit("/", 1)[0] for key in lag} == topics
+                         and not any(lag.values()) and lag,
+                         timeout_s=60, what="lag samples of the stream's topics, all 0")
+    assert len(settled) == 3 * settings.topic_partitions

@@ -14,7 +14,8 @@ import asyncio
 import functools
 import logging
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
@@ -94,6 +95,17 @@ def make_executor(settings: Settings) -> Executor:
     return ThreadPoolExecutor(1, thread_name_prefix="talkwire-nlp")
 
 
+# A short French report: loading the extractor for it loads every model an article needs.
+WARM_UP_DISPATCH = (b"date 2022-03\n\nLes d\xc3\xa9l\xc3\xa9gations russe et ukrainienne se sont rencontr\xc3\xa9es "
+                    b"jeudi \xc3\xa0 Brest pour un deuxi\xc3\xa8me round de n\xc3\xa9gociations.")
+
+
+def warm_up(executor: Executor, settings: Settings) -> list[Future]:
+    """Start loading the models in every worker of the executor (each process loads its own)."""
+    article = parse_message(WARM_UP_DISPATCH, settings.limits, key="warm-up")
+    return [executor.submit(enrich_batch, settings, [article]) for _ in range(max(1, settings.nlp_processes))]
+
+
 async def enrich_off_loop(executor: Executor, settings: Settings, articles: list[Article]):
     """Split the batch over the executor's workers; results keep the articles' order."""
     loop = asyncio.get_running_loop()
@@ -161,9 +173,8 @@ class OutputSize:
 # --------------------------------------------------------------------------- agents
 
 
-def register_agents(app: faust.App, settings: Settings) -> Topology:
+def register_agents(app: faust.App, settings: Settings, executor: Executor) -> Topology:
     topology = declare_topology(app, settings)
-    executor = make_executor(settings)
     output = OutputSize(app.conf.producer_max_request_size, settings)
 
     async def dead_letter(event: EventT, value: bytes | None, reason: str, message: str, stage: str,
@@ -179,6 +190,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
         log.info("dead letter %s at %s stage (%s)", reason, stage, article_id or record.key)
 
     @app.agent(topology.raw, name="ingest")
+    @crash_counted
     async def ingest(stream: faust.StreamT) -> None:
         await output.load()
         async for event in stream.events():
@@ -202,6 +214,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
             await topology.by_id.send(key=key, value=parsed, headers=headers)
 
     @app.agent(topology.by_id, name="extract")
+    @crash_counted
     async def extract(stream: faust.StreamT) -> None:
         await output.load()
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
@@ -240,6 +253,7 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
                 await topology.by_block.send(key=key, value=features, headers=event.headers)
 
     @app.agent(topology.by_block, name="cluster")
+    @crash_counted
     async def cluster(stream: faust.StreamT) -> None:
         await output.load()
         async for event in stream.events():
@@ -282,6 +296,9 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
         sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in tombstones]
         deliveries = [await send for send in sends]
         await asyncio.gather(*deliveries)
+        redirects = sum(1 for e in result.events if e.merged_into is not None)
+        metrics.events_published(events=len(result.events) - redirects, redirects=redirects,
+                                 tombstones=len(result.tombstones))
 
     return topology
 
@@ -297,6 +314,20 @@ def _outputs(result: ClusterResult, output: OutputSize, settings: Settings) -> l
 
 def too_large(what: str, value: bytes) -> str:
     return f"{what} is {len(value)} bytes, more than the broker's message size allows"
+
+
+def crash_counted(agent: Callable[[faust.StreamT], Awaitable[None]]) -> Callable[[faust.StreamT], Awaitable[None]]:
+    """Count an agent's crash (Faust's supervisor restarts it; a restart on rebalance is no crash)."""
+
+    @functools.wraps(agent)
+    async def counted(stream: faust.StreamT) -> None:
+        try:
+            await agent(stream)
+        except Exception:
+            metrics.agent_crashed(agent.__name__)
+            raise
+
+    return counted
 
 
 def _text(value: str | bytes) -> str:

@@ -9,12 +9,16 @@ import faust
 from talkwire.settings import Settings
 from talkwire.streams.connection import bootstrap_servers, faust_credentials
 from talkwire.streams.consumer import TalkwireApp
+from talkwire.streams.log_filters import install_log_filters
 
 # Tansu (the local broker) needs these; see "Local broker limits" in the README.
 LOCAL_BROKER_PROFILE: dict[str, Any] = {
     "broker_session_timeout": 6,  # a group join waits half the session timeout
     "broker_heartbeat_interval": 1,
 }
+
+
+FAUST_DEBUG_VIEWS = ("web_tables_enabled", "web_router_enabled", "web_stats_enabled", "web_graph_enabled")
 
 
 def app_options(settings: Settings) -> dict[str, Any]:
@@ -30,6 +34,9 @@ def app_options(settings: Settings) -> dict[str, Any]:
         "topic_partitions": settings.topic_partitions,
         "processing_guarantee": "exactly_once" if settings.exactly_once else "at_least_once",
         "autodiscover": False,
+        # Faust's own views (/table/... shows table contents, /router the cluster's hosts, / and
+        # /graph statistics) are off on the public port unless TALKWIRE_WEB_DEBUG_VIEWS is set.
+        **dict.fromkeys(FAUST_DEBUG_VIEWS, settings.web_debug_views),
     }
     credentials = faust_credentials(settings)
     if credentials is not None:
@@ -41,13 +48,20 @@ def app_options(settings: Settings) -> dict[str, Any]:
 
 def create_app(settings: Settings) -> faust.App:
     """A Faust app with talkwire's topics, tables and agents registered."""
-    from talkwire.streams.agents import register_agents
+    from talkwire.streams.agents import make_executor, register_agents, warm_up
     from talkwire.streams.events_view import EventsView
+    from talkwire.streams.health import BrokerProbe, Health, ModelWarmup
     from talkwire.streams.track_agents import register_track_agents
     from talkwire.streams.web import install_web
 
+    install_log_filters()
+    executor = make_executor(settings)
+    models = warm_up(executor, settings)  # loads while the worker joins its group and restores its tables
     app = TalkwireApp(settings, **app_options(settings))
-    topology = register_agents(app, settings)
+    topology = register_agents(app, settings, executor)
     register_track_agents(app, settings, topology.events)
-    install_web(app, settings, EventsView(settings))
+    health = Health(app, settings)
+    app.service(BrokerProbe(app, settings, health))
+    install_web(app, settings, EventsView(settings), health)
+    app.service(ModelWarmup(models, health, settings))
     return app

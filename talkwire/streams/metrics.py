@@ -1,18 +1,29 @@
 """Prometheus metrics of a worker, in their own registry, served at ``/metrics``.
 
-The agents call the small functions below; the consumer lag is sampled on a timer.
+The agents call the small functions below; the consumer lag and the broker's reachability are
+set by the health probe (``talkwire.streams.health``). The registry also carries the process
+collector (``process_*``: CPU, memory, open files) and ``talkwire_build_info``.
 """
 
 from __future__ import annotations
 
+import platform
 import time
 from collections.abc import Mapping
+from importlib.metadata import version
 
-import faust
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    ProcessCollector,
+    generate_latest,
+)
 
 PRODUCED_AT_HEADER = "talkwire-produced-ms"  # the raw message's timestamp, carried to the cluster stage
-LAG_SAMPLE_INTERVAL_S = 5.0
 # Extraction runs in batches on a few cores: seconds per article, up to a long article on a busy worker.
 EXTRACTION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
@@ -31,8 +42,25 @@ EXTRACTION_TIME = Histogram(
 )
 ACTIVE_EVENTS = Gauge("talkwire_active_events", "Live events on the events topic (as this worker sees it)",
                       registry=REGISTRY)
-CONSUMER_LAG = Gauge("talkwire_consumer_lag", "Highwater minus position, per topic partition this worker reads",
-                     ["topic", "partition"], registry=REGISTRY)
+CONSUMER_LAG = Gauge(
+    "talkwire_consumer_lag", "Highwater minus the group's committed offset, per partition this worker is assigned",
+    ["topic", "partition"], registry=REGISTRY,
+)
+BROKER_CONNECTED = Gauge("talkwire_broker_connected", "1 while the broker answers the worker's probe, else 0",
+                         registry=REGISTRY)
+EVENTS_PUBLISHED = Counter("talkwire_events_published", "Live event records published (new or updated events)",
+                           registry=REGISTRY)
+REDIRECTS_PUBLISHED = Counter("talkwire_redirects_published", "Redirect records published (an event merged into another)",
+                              registry=REGISTRY)
+TOMBSTONES_PUBLISHED = Counter("talkwire_tombstones_published", "Tombstones published (an event that vanished)",
+                               registry=REGISTRY)
+AGENT_CRASHES = Counter("talkwire_agent_crashes", "Agents that stopped on an exception (Faust restarts them)",
+                        ["agent"], registry=REGISTRY)
+ProcessCollector(registry=REGISTRY)
+Info("talkwire_build", "Versions this worker runs", registry=REGISTRY).info({
+    "version": version("talkwire"), "faust": version("faust-streaming"), "aiokafka": version("aiokafka"),
+    "python": platform.python_version(),
+})
 
 
 def article_in() -> None:
@@ -70,32 +98,31 @@ def set_active_events(count: int) -> None:
 
 
 def set_consumer_lag(lags: Mapping[tuple[str, int], int]) -> None:
-    """``lags`` maps (topic, partition) — TopicPartition tuples work — to highwater − position."""
+    """``lags`` maps (topic, partition) — TopicPartition tuples work — to highwater − committed offset.
+
+    Partitions left out (revoked from this worker) are removed, so a scrape never shows a stale lag.
+    """
+    labels = {(topic, str(partition)) for topic, partition in lags}
+    for stale in {tuple(sample.labels.values()) for metric in CONSUMER_LAG.collect() for sample in metric.samples} - labels:
+        CONSUMER_LAG.remove(*stale)
     for (topic, partition), lag in lags.items():
         CONSUMER_LAG.labels(topic=topic, partition=str(partition)).set(lag)
+
+
+def set_broker_connected(connected: bool) -> None:
+    BROKER_CONNECTED.set(1 if connected else 0)
+
+
+def events_published(*, events: int, redirects: int, tombstones: int) -> None:
+    EVENTS_PUBLISHED.inc(events)
+    REDIRECTS_PUBLISHED.inc(redirects)
+    TOMBSTONES_PUBLISHED.inc(tombstones)
+
+
+def agent_crashed(agent: str) -> None:
+    AGENT_CRASHES.labels(agent=agent).inc()
 
 
 def render() -> tuple[bytes, str]:
     """The exposition text and its content type."""
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
-
-
-def install_lag_sampler(app: faust.App) -> None:
-    """Sample the lag of the partitions the worker's agents are assigned, on a timer.
-
-    Changelog partitions are left out: after recovery the worker writes them itself and no longer reads them.
-    """
-
-    @app.timer(LAG_SAMPLE_INTERVAL_S)
-    async def sample_consumer_lag() -> None:
-        consumer = app.consumer
-        sources = {name for agent in app.agents.values() for name in agent.channel.topics}
-        lags = {}
-        for tp in consumer.assignment():
-            if tp.topic not in sources:
-                continue
-            position = await consumer.position(tp)
-            highwater = consumer.highwater(tp)
-            if position is not None and highwater is not None:
-                lags[tp] = max(0, highwater - position)
-        set_consumer_lag(lags)

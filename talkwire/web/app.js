@@ -12,7 +12,15 @@ const TYPE_LABELS = {
   other: "Other",
 };
 const events = new Map(); // event_id -> event JSON (with updated_at)
-const typeFilter = document.getElementById("filter-type");
+// The filters' form fields, named as the /api/events parameters; their values live in the page's query string.
+const filters = {
+  party: document.getElementById("filter-party"),
+  type: document.getElementById("filter-type"),
+  from: document.getElementById("filter-from"),
+  to: document.getElementById("filter-to"),
+  q: document.getElementById("filter-q"),
+};
+const PERMALINK = /^#event=(.+)$/;
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -90,11 +98,19 @@ function timeline(event) {
     return el("li", { class: article.duplicate_of ? "report copy" : "report", "data-article-id": article.id },
       el("time", {}, formatInstant(article.published_at)),
       el("span", { class: "outlet" }, article.source),
-      el("span", { class: "report-title" }, article.title || article.id),
+      safeUrl(article.url)
+        ? el("a", { class: "report-title", href: article.url, rel: "noopener noreferrer", target: "_blank" },
+          article.title || article.id)
+        : el("span", { class: "report-title" }, article.title || article.id),
       article.duplicate_of
         ? el("span", { class: "copy-of" }, "copy of ", original ? `${original.source}` : article.duplicate_of)
         : null);
   }));
+}
+
+// Only web links: a url from the input must not become a javascript: link.
+function safeUrl(url) {
+  return typeof url === "string" && /^https?:\/\//i.test(url);
 }
 
 function card(event) {
@@ -112,7 +128,8 @@ function card(event) {
       el("li", {}, p.party ? partyChip(p.party) : el("span", { class: "party unknown", title: "party unknown" }, "—"),
         el("strong", {}, p.name), p.role ? el("span", { class: "role" }, p.role) : null)))
     : null;
-  return el("article", { class: `event type-${event.event_type}`, "data-event-id": event.event_id },
+  return el("article", { class: `event type-${event.event_type}`, "data-event-id": event.event_id,
+    id: `event-${event.event_id}` },
     el("header", {},
       el("span", { class: "badge" }, TYPE_LABELS[event.event_type] || event.event_type),
       el("h2", {}, event.title || event.articles.map((a) => a.title).find(Boolean) || "Untitled event"),
@@ -125,33 +142,106 @@ function card(event) {
     participants ? el("section", {}, el("h3", {}, "Participants"), participants) : null,
     el("details", { class: "reports-block", open: reports <= 6 ? "" : null },
       el("summary", {}, `Timeline of ${reports} report${reports === 1 ? "" : "s"}`), timeline(event)),
-    el("footer", {}, `${event.event_id} · version ${event.version} · updated ${formatInstant(event.updated_at)}`));
+    el("footer", {},
+      el("a", { class: "permalink", href: `#event=${encodeURIComponent(event.event_id)}`, title: "link to this event" },
+        event.event_id),
+      ` · version ${event.version} · updated ${formatInstant(event.updated_at)}`));
+}
+
+// Case, accents and hyphens ignored, as the API's ?q= does.
+function fold(text) {
+  return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[\s\-'’]+/g, " ").trim();
+}
+
+function searchable(event) {
+  const location = event.location;
+  return fold([event.title, event.event_type, location.place, location.region, location.country,
+    ...event.parties, ...event.outcomes, ...event.participants.map((p) => p.name),
+    ...event.articles.flatMap((a) => [a.title, a.source])].filter(Boolean).join(" "));
+}
+
+// An event dated by month or year is kept when its span overlaps the range; undated ones only without a range.
+function withinDates(date, from, to) {
+  if (!from && !to) return true;
+  if (!date) return false;
+  const first = date.length === 4 ? `${date}-01-01` : date.length === 7 ? `${date}-01` : date;
+  const last = date.length === 4 ? `${date}-12-31` : date.length === 7 ? `${date}-31` : date;
+  return (!from || last >= from) && (!to || first <= to);
 }
 
 function visible(event) {
-  return !typeFilter.value || event.event_type === typeFilter.value;
+  const words = fold(filters.q.value).split(" ").filter(Boolean);
+  const text = words.length ? searchable(event) : "";
+  return (!filters.type.value || event.event_type === filters.type.value)
+    && (!filters.party.value || event.parties.includes(filters.party.value))
+    && withinDates(event.date, filters.from.value, filters.to.value)
+    && words.every((word) => text.includes(word));
+}
+
+// Keep a select's options to the values present (and the chosen one), in order.
+function fillOptions(select, values, label) {
+  const chosen = select.value;
+  const wanted = [...new Set([...values, chosen].filter(Boolean))].sort();
+  const present = [...select.options].slice(1).map((o) => o.value);
+  if (present.join() === wanted.join()) return;
+  select.replaceChildren(select.options[0], ...wanted.map((v) => el("option", { value: v }, label(v))));
+  select.value = chosen;
 }
 
 function render(changedId) {
   const list = [...events.values()].sort((a, b) =>
     b.updated_at.localeCompare(a.updated_at) || b.event_id.localeCompare(a.event_id));
+  const shown = list.filter(visible);
   const container = document.getElementById("events");
-  container.replaceChildren(...list.filter(visible).map((event) => {
+  container.replaceChildren(...shown.map((event) => {
     const node = card(event);
-    if (event.event_id === changedId) node.classList.add("flash");
+    if (event.event_id === changedId || `#event=${encodeURIComponent(event.event_id)}` === location.hash) {
+      node.classList.add(event.event_id === changedId ? "flash" : "linked");
+    }
     return node;
   }));
   document.getElementById("empty").hidden = list.length > 0;
+  document.getElementById("no-match").hidden = !list.length || shown.length > 0;
   document.getElementById("count-events").textContent = list.length;
   document.getElementById("count-reports").textContent = list.reduce((n, e) => n + e.articles.length, 0);
   document.getElementById("count-outlets").textContent =
     new Set(list.flatMap((e) => e.articles.map((a) => a.source))).size;
-  const types = new Set(list.map((e) => e.event_type));
-  for (const type of types) {
-    if (!typeFilter.querySelector(`option[value="${type}"]`)) {
-      typeFilter.append(el("option", { value: type }, TYPE_LABELS[type] || type));
+  fillOptions(filters.type, list.map((e) => e.event_type), (type) => TYPE_LABELS[type] || type);
+  fillOptions(filters.party, list.flatMap((e) => e.parties), (code) => `${flag(code)} ${code}`.trim());
+}
+
+// The filters and the linked event are in the URL, so a view can be bookmarked or shared.
+function readUrl() {
+  const params = new URLSearchParams(location.search);
+  for (const [name, field] of Object.entries(filters)) {
+    const value = params.get(name) || "";
+    if (field.tagName === "SELECT" && value && ![...field.options].some((o) => o.value === value)) {
+      field.append(el("option", { value }, value));
     }
+    field.value = value;
   }
+}
+
+function writeUrl() {
+  const params = new URLSearchParams();
+  for (const [name, field] of Object.entries(filters)) if (field.value) params.set(name, field.value);
+  const query = params.toString();
+  history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
+}
+
+// A permalink to an event merged since then leads to the event it was merged into (the API answers 308).
+async function showLinkedEvent() {
+  const match = PERMALINK.exec(location.hash);
+  if (!match) return;
+  const eventId = decodeURIComponent(match[1]);
+  if (!events.has(eventId)) {
+    const response = await fetch(`/api/events/${encodeURIComponent(eventId)}`);
+    if (!response.ok) return;
+    const live = await response.json();
+    history.replaceState(null, "", `${location.pathname}${location.search}#event=${encodeURIComponent(live.event_id)}`);
+    render(null);
+  }
+  document.getElementById(`event-${decodeURIComponent(PERMALINK.exec(location.hash)[1])}`)?.scrollIntoView();
 }
 
 function setConnection(state, text) {
@@ -168,6 +258,7 @@ function connect() {
     events.clear();
     for (const event of JSON.parse(message.data)) events.set(event.event_id, event);
     render(null);
+    showLinkedEvent();
   });
   source.addEventListener("change", (message) => {
     const change = JSON.parse(message.data);
@@ -177,5 +268,14 @@ function connect() {
   });
 }
 
-typeFilter.addEventListener("change", () => render(null));
+for (const field of Object.values(filters)) {
+  field.addEventListener(field.type === "search" ? "input" : "change", () => { writeUrl(); render(null); });
+}
+document.getElementById("filter-clear").addEventListener("click", () => {
+  for (const field of Object.values(filters)) field.value = "";
+  writeUrl();
+  render(null);
+});
+window.addEventListener("hashchange", () => { render(null); showLinkedEvent(); });
+readUrl();
 connect();
