@@ -48,16 +48,21 @@ def _pipeline(language: str, model: str) -> Language:
 @Language.component("talkwire_ontonotes_labels")
 def map_ontonotes_labels(doc: Doc) -> Doc:
     """OntoNotes labels (PERSON, GPE, FAC, ...) as PER/LOC/ORG/MISC, model spans trimmed to the name;
-    gazetteer spans (they carry an id) are kept as they are."""
-    kept = []
+    gazetteer spans (they carry an id) are kept as they are. A model span that repeats a person's
+    name or surname found elsewhere in the article is that person (the small model reads a lone
+    "Santos" or "Dacic" as a place or an organisation more often than a full name)."""
+    kept: list[tuple[Span, str]] = []
     for ent in doc.ents:
         label = ONTONOTES_LABELS.get(ent.label_, ent.label_)
-        if label not in ("PER", "LOC", "ORG", "MISC"):
-            continue
         span = ent if ent.ent_id else _trimmed(ent)
-        if span is not None:
-            kept.append(Span(doc, span.start, span.end, label=label, span_id=ent.ent_id))
-    doc.ents = kept
+        if label in ("PER", "LOC", "ORG", "MISC") and span is not None:
+            kept.append((span, label))
+    names = {s.text for s, label in kept if label == "PER"} | {s[-1].text for s, label in kept if label == "PER"}
+    doc.ents = [
+        Span(doc, span.start, span.end, span_id=span.ent_id,
+             label="PER" if not span.ent_id and span.text in names else label)
+        for span, label in kept
+    ]
     return doc
 
 
