@@ -129,6 +129,15 @@ def test_english_title_is_not_part_of_the_name(english, text, person):
     assert {p.canonical for p in people} == {person}
 
 
+def test_english_lone_surname_read_as_an_organisation_is_the_person_named_before(english):
+    # en_core_web_sm tags this "Dacic" ORG; the full name earlier in the article says who it is
+    text = "Serbian Prime Minister Ivica Dacic met Kosovo leaders. Dacic said the deal was fair."
+    entities, people = _entities(english, text, "en")
+    persons = {e.canonical: e for e in entities if e.kind == "person"}
+    assert set(persons) == {"Ivica Dacic"} and persons["Ivica Dacic"].mentions == 2
+    assert [p.canonical for p in people] == ["Ivica Dacic", "Ivica Dacic"]
+
+
 def test_english_model_spans_lose_the_article_and_the_possessive(english):
     doc = english("Brexit\n\nNegotiators met at the Mariinsky Palace. Will Smith's film won.")
     assert {(e.text, e.label_) for e in doc.ents} >= {("Mariinsky Palace", "LOC"), ("Will Smith", "PER")}
