@@ -359,3 +359,11 @@ def test_no_trigger_names_a_person():
         for event_type, triggers in _type_triggers(language).items():
             for pattern, _ in triggers:
                 assert not [n for n in names if pattern.search(n)], (event_type, pattern)
+
+
+def test_a_body_that_keeps_speaking_of_the_event_reports_it_without_a_lead_trigger():
+    text = ("Un dimanche à Genève\n\nLa ville était calme.\n\n"
+            "Les délégations se sont retrouvées à huis clos pour des pourparlers.\n\n"
+            "Les négociations ont duré six heures.")
+    decision = decide_event_type(event_type_scores(text, "fr"))
+    assert decision.event_type == "negotiation_round" and decision.reports_event

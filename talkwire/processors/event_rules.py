@@ -61,10 +61,12 @@ def _is_background(text: str, language: str) -> bool:
 @dataclass(frozen=True)
 class TypeEvidence:
     """Weighted trigger scores per event type: in all, and the part read in the title and lead
-    outside background clauses (what says the article reports an event at all)."""
+    outside background clauses (what says the article reports an event at all); and how many
+    sentences have a trigger (a body that keeps speaking of it, even in reported speech)."""
 
     total: dict[str, float]
     lead: dict[str, float]
+    sentences: dict[str, float]
 
 
 class TypeDecision(NamedTuple):
@@ -118,10 +120,11 @@ def event_type_scores(text: str, language: str) -> TypeEvidence:
     config = load_rule_data("event_types")
     language = _language(language)
     total = {name: 0.0 for name in _type_triggers(language)}
-    lead = dict(total)
+    lead, sentences = dict(total), dict(total)
     present = _present_in(text, _type_triggers(language))
     for sentence in split_sentences(text):
         for name, triggers in present.items():
+            matched = False
             for pattern, weight in triggers:
                 matches = list(sentence.finditer(pattern))[: config["max_hits_per_sentence"]]
                 for match in matches:
@@ -131,7 +134,9 @@ def event_type_scores(text: str, language: str) -> TypeEvidence:
                     total[name] += weight * factor * zone_weight(sentence.paragraph)
                     if sentence.paragraph <= _LEAD_PARAGRAPH and not background:
                         lead[name] += weight * zone_weight(sentence.paragraph)
-    return TypeEvidence(total, lead)
+                    matched = True
+            sentences[name] += matched
+    return TypeEvidence(total, lead, sentences)
 
 
 def _present_in(text: str, triggers: dict[str, list[tuple[Prefiltered, float]]]
@@ -160,13 +165,15 @@ def decide_event_type(evidence: TypeEvidence) -> TypeDecision:
     config = load_rule_data("event_types")
     targets = _shared_targets(evidence.total)
     scores, lead = _with_shared(evidence.total, targets), _with_shared(evidence.lead, targets)
+    sentences = _with_shared(evidence.sentences, targets)
     order = config["tie_break"]
     best = min(scores, key=lambda name: (-scores[name], order.index(name)))
     for mode, rule in config["modes"].items():
         if best in rule["over"] and scores[mode] >= rule["min_score"] and scores[mode] >= rule["min_share"] * scores[best]:
             best = mode
     in_lead = lead[best] >= config["min_score"]
-    if scores[best] < config["min_score"] or not (in_lead or scores[best] >= config["body_only_min_score"]):
+    in_body = scores[best] >= config["body_only_min_score"] and sentences[best] >= config["body_only_min_sentences"]
+    if scores[best] < config["min_score"] or not (in_lead or in_body):
         strength = min(1.0, scores[best] / config["body_only_min_score"])
         return TypeDecision("other", round(config["no_event_confidence"] * strength, 3), False)
     return TypeDecision(best, _confidence(scores[best], sum(scores.values())), True)
