@@ -323,6 +323,12 @@ def test_round_ordinals_with_special_case_folding(text: str, expected: int) -> N
     # a video summit is a call
     ("Leaders hold virtual summit on the crisis\n\nThe two presidents met by video link for an hour.", "en", "phone_call"),
     ("Sommet virtuel entre les deux dirigeants\n\nLes présidents se sont entretenus pendant une heure.", "fr", "phone_call"),
+    # signing a truce is a signing, in any tense; a signing denied is none
+    ("Government and rebels sign six-month truce\n\nThe ceasefire takes effect in August.", "en", "agreement_signing"),
+    ("Le gouvernement et la guérilla signent un cessez-le-feu\n\nLa trêve entre en vigueur lundi.", "fr",
+     "agreement_signing"),
+    ("Les deux délégations s'entendent sur le texte, mais pas de signature\n\nLes négociateurs ont accepté le "
+     "texte sans le signer.", "fr", "negotiation_round"),
     # a summit named as a landmark of time is not the event
     ("Foreign ministers meet on the sidelines of the G20 summit\n\nThe foreign ministers of both countries met "
      "for an hour ahead of the summit.", "en", "ministerial_meeting"),

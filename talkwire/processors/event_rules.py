@@ -115,6 +115,14 @@ def _is_aside(sentence: Sentence, start: int, language: str) -> bool:
     return bool(_aside(language).search(sentence.text[max(0, start - window) : start]))
 
 
+def _is_denied(name: str, sentence: Sentence, start: int, language: str) -> bool:
+    """A trigger of a negatable type right after a negation: « sans le signer », "without signing"."""
+    config = load_rule_data("event_types")
+    if name not in config["negatable_types"]:
+        return False
+    return has_cue(sentence.text[max(0, start - config["negation_window_chars"]) : start], "negation", language)
+
+
 def event_type_scores(text: str, language: str) -> TypeEvidence:
     """Weighted trigger score per event type (the evidence ``decide_event_type`` decides on)."""
     config = load_rule_data("event_types")
@@ -128,6 +136,8 @@ def event_type_scores(text: str, language: str) -> TypeEvidence:
             for pattern, weight in triggers:
                 matches = list(sentence.finditer(pattern))[: config["max_hits_per_sentence"]]
                 for match in matches:
+                    if _is_denied(name, sentence, match.start(), language):
+                        continue
                     background = _is_background(clause_at(sentence, match.start()), language) or _is_aside(
                         sentence, match.start(), language)
                     factor = config["background_factor"] if background else 1.0
