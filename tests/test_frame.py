@@ -224,3 +224,18 @@ def test_a_nationality_is_never_a_venue():
 ])
 def test_ends_with_a_cue_word_whole_or_after_a_space(context, expected):
     assert _ends_with(context, _Endings.of(("a", "en", "lors de"))) is expected
+
+
+def test_foreign_ministers_talks_are_a_ministerial_meeting_from_their_roles():
+    """No trigger names a minister: their roles (apposition or gazetteer) say who met."""
+    frame = _frame("Lavrov et Kouleba se parlent à Antalya, sans avancée\n\n"
+                   "Sergueï Lavrov et Dmytro Kouleba ont discuté jeudi à Antalya pendant une heure et demie.", "fr")
+    assert frame.event_type == "ministerial_meeting"
+    assert frame.reports_event
+
+
+def test_an_article_reporting_no_event_says_so_in_its_frame():
+    frame = _frame("Le XV de France bat l'Irlande au Stade de France\n\n"
+                   "Les Bleus ont dominé la rencontre de bout en bout samedi soir.", "fr")
+    assert frame.event_type == "other"
+    assert frame.confidence["event_type"] <= 0.1 and not frame.reports_event

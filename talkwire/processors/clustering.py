@@ -785,7 +785,7 @@ def build_event(
 
     # "other" is a vote like any type; a venue is only voted on by articles that found one, and an
     # event of a type without venue (a call) has none whatever a stray article named
-    event_type = decide("event_type", lambda f: f.event_type) or "other"
+    event_type = decide("event_type", lambda f: f.event_type if f.reports_event else None) or "other"
     parties = decide("parties", lambda f: tuple(f.parties) or None) or ()
     has_venue = event_type not in NO_VENUE_TYPES
     country = decide("location", lambda f: f.location.country) if has_venue else None

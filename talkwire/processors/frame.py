@@ -31,7 +31,7 @@ from talkwire.processors.entities import demonym_mentions, doc_ents, doc_text
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.participation import participation_scores, taking_part
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
-from talkwire.processors.rule_text import Sentence, has_cue, split_sentences, zone_weight
+from talkwire.processors.rule_text import Sentence, has_cue, load_rule_data, split_sentences, zone_weight
 
 CONTEXT_CHARS = 60  # how far before a mention its cue is looked for
 STRONG_PARTY = 2.0
@@ -49,6 +49,7 @@ ROUND_TYPES = frozenset({"negotiation_round", "ministerial_meeting"})  # "their 
 MEETING_GUESSES = ROUND_TYPES  # talks between leaders are a summit whatever the text calls them
 WEAK_GUESSES = frozenset({"other", "incident"})  # ... and so is a leaders' meeting read as one of these on scant evidence
 WEAK_TYPE_SCORE = 8.0  # one strong trigger in the lead
+PRINCIPALS_CONFIDENCE = 0.5  # leaders (ministers) of two parties in the lead, meeting: a summit (ministerial meeting)
 ATTACK_TYPES = frozenset({"incident"})  # the attacker is a party ("frappe russe")
 BACKGROUND_FACTOR = 0.3  # a mention in a sentence about another event
 WEAK_VENUE = 0.5  # a place opening the title or the dateline, without a venue preposition
@@ -118,16 +119,19 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     text = doc_text(doc)
     cues = _cues(gazetteer, language)
     sentences = split_sentences(text)
-    type_scores = event_type_scores(text, language)
-    event_type, type_confidence = decide_event_type(type_scores)
+    type_evidence = event_type_scores(text, language)
+    event_type, type_confidence, reports_event = decide_event_type(type_evidence)
     outcomes, outcome_phrases = extract_outcomes(text, language)
     actors = _actors(doc, text, language, gazetteer)
     participants = _participants(text, people, gazetteer, language, cues)
     first_offset = _first_offsets(people)
     leaders_may_meet = event_type in MEETING_GUESSES or (
-        event_type in WEAK_GUESSES and type_scores.get(event_type, 0.0) < WEAK_TYPE_SCORE)
-    if leaders_may_meet and _leaders_meet(participants, first_offset, sentences, cues):
-        event_type = "summit"
+        event_type in WEAK_GUESSES and type_evidence.total.get(event_type, 0.0) < WEAK_TYPE_SCORE)
+    if leaders_may_meet:
+        principals = _principals_meeting(participants, first_offset, sentences, cues)
+        if principals:  # the participants' roles say who met: leaders, a summit; ministers, a ministerial meeting
+            event_type, reports_event = principals, True
+            type_confidence = max(type_confidence, PRINCIPALS_CONFIDENCE)
     leaders = {p.name for p, _ in participants if p.role and cues.leader_role.search(fold(p.role))}
     inside = taking_part(participation_scores(text, language, people, {p.name: p.role for p, _ in participants},
                                               present=leaders if event_type == "summit" else set()))
@@ -144,7 +148,7 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         hosts = _summit_hosts(text, actors, cues) if event_type == "summit" else set()
         parties = _choose_parties(party_scores, event_type, location.country, hosts)
     return EventFrame(
-        reports_event=any(type_scores.values()),  # no word of any event type: sport, markets, party politics
+        reports_event=reports_event,  # False: no event of the vocabulary (sport, markets, party politics)
         event_type=event_type,
         parties=parties,
         location=location,
@@ -256,17 +260,25 @@ def _in_lead(offset: int | None, sentences: list[Sentence]) -> bool:
     return sentence is not None and sentence.paragraph <= LEAD_PARAGRAPHS
 
 
-def _leaders_meet(participants: list[tuple[Participant, bool]], first_offset: dict[str, int],
-                  sentences: list[Sentence], cues: _Cues) -> bool:
-    """Talks whose principals are leaders of two or more parties, named in the title or lead with
-    no delegation in sight: a summit, however the text calls it ("Putin and Erdogan … talks")."""
+def _principals_meeting(participants: list[tuple[Participant, bool]], first_offset: dict[str, int],
+                        sentences: list[Sentence], cues: _Cues) -> str | None:
+    """Talks whose principals are leaders (or else foreign ministers) of two or more parties, named
+    in the title or lead with no delegation in sight: a summit (a ministerial meeting), however the
+    text calls it ("Putin and Erdogan … talks")."""
     lead = fold(" ".join(s.text for s in sentences if s.paragraph <= LEAD_PARAGRAPHS))
     if cues.delegation.search(lead):
-        return False
-    parties = {p.party for p, _ in participants
-               if p.party and p.role and cues.leader_role.search(fold(p.role))
-               and _in_lead(first_offset.get(p.name), sentences)}
-    return len(parties) >= 2
+        return None
+    for event_type, role in (("summit", cues.leader_role), ("ministerial_meeting", _minister_role())):
+        parties = {p.party for p, _ in participants
+                   if p.party and p.role and role.search(fold(p.role)) and _in_lead(first_offset.get(p.name), sentences)}
+        if len(parties) >= 2:
+            return event_type
+    return None
+
+
+@cache
+def _minister_role() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{load_rule_data('event_types')['minister_roles']})(?!\w)")
 
 
 def _party_scores(text: str, actors: list[_Actor], participants: list[tuple[Participant, bool]],
