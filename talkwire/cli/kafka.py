@@ -24,7 +24,7 @@ from talkwire.processors.pipeline import read_messages
 from talkwire.processors.records import CanonicalEvent, RawMessage
 from talkwire.settings import Limits, Settings
 
-TOPIC_ROLES = {"raw": "topic_raw", "enriched": "topic_enriched", "events": "topic_events",
+TOPIC_ROLES = {"raw": "topic_raw", "enriched": "topic_enriched", "events": "topic_events", "tracks": "topic_tracks",
                "dead-letters": "topic_dead_letters"}
 
 
