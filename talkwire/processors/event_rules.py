@@ -17,13 +17,14 @@ from talkwire.processors.records import EventType
 from talkwire.processors.rule_text import (
     Prefiltered,
     Sentence,
+    accent_insensitive,
     alternation,
     clause_at,
     has_cue,
     load_rule_data,
-    lookup_word,
     plain_lower,
     split_sentences,
+    strip_accents,
     zone_weight,
 )
 
@@ -116,48 +117,196 @@ def decide_event_type(scores: dict[str, float]) -> tuple[EventType, float]:
 
 # --------------------------------------------------------------------------- round
 
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_ROMAN_NUMERAL = "(?-i:[IVXL]{2,7}|[VXL])"  # II and up: a lone "I" is a pronoun
+
 
 @dataclass(frozen=True)
 class _RoundRules:
-    pattern: Prefiltered
-    ordinals: dict[str, int]
+    ordinal_first: Prefiltered  # "deuxième session", "15th round", "35e sommet"
+    number_after: Prefiltered  # "round 7", "session IV", "R7"
+    words: dict[str, int]  # spelled-out ordinals by _ordinal_key
     preceding: re.Pattern[str]
     since: re.Pattern[str]
+    record_adjective: re.Pattern[str]
+    sitting: re.Pattern[str]
+    duration: re.Pattern[str]
+    superlative: re.Pattern[str]
+    part_of: re.Pattern[str]
+    plan_after: re.Pattern[str]
+    window_break: re.Pattern[str]
+    window_words: int
+
+
+@dataclass(frozen=True)
+class _RoundMention:
+    start: int  # sentence-relative
+    end: int
+    value: int
+    noun_end: int  # where the noun phrase ends (the noun, or the number after it)
+    gap: str  # the words between ordinal and noun
+
+
+def _ordinal_key(word: str) -> str:
+    """One key for "Vingt-et-unième", "vingt et unième", "FİRST", "ſecond"."""
+    return re.sub(r"[\s\-‐]+", " ", strip_accents(word.casefold())).strip()
+
+
+def _spelled_ordinals(data: dict, language: str) -> dict[str, int]:
+    """Every spelled-out ordinal as written ("vingt et unième") and its value."""
+    from num2words import num2words  # imported here: only the round rules need it
+
+    respell = data["respell"].get(language, {})
+    words = {}
+    for value in range(1, data["max_ordinal"] + 1):
+        word = num2words(value, lang=language, to="ordinal")
+        for wrong, right in respell.items():
+            word = word.replace(wrong, right)
+        words[word] = value
+    words.update({str(word): int(value) for word, value in data["extra_words"][language].items()})
+    return words
+
+
+def _word_pattern(word: str) -> str:
+    """A spelled-out ordinal whose parts may be joined by spaces or hyphens, accents optional."""
+    return r"[\s-]+".join(accent_insensitive(part) for part in re.split(r"[\s-]+", word))
+
+
+def _roman_value(numeral: str) -> int | None:
+    values = [_ROMAN[c] for c in numeral.upper()]
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    return total if _to_roman(total) == numeral.upper() else None  # "IIII", "VX": not numerals
+
+
+def _to_roman(value: int) -> str:
+    digits = [(50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    text = ""
+    for size, numeral in digits:
+        count, value = divmod(value, size)
+        text += numeral * count
+    return text
+
+
+def _words_regex(words: list[str]) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){alternation(words)}(?!\w)", re.IGNORECASE)
+
+
+def _fragments(fragments: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{f})" for f in fragments), re.IGNORECASE)
 
 
 @cache
 def _round_rules(language: str) -> _RoundRules:
     data = load_rule_data("ordinals")
-    ordinals = {str(word).lower(): int(value) for word, value in data["ordinals"][language].items()}
+    spelled_words = _spelled_ordinals(data, language)
+    spelled = "|".join(_word_pattern(word) for word in sorted(spelled_words, key=len, reverse=True))
+    suffixes = alternation(data["digit_suffixes"][language])
+    ordinal = rf"(?:(?P<word>{spelled})|(?P<digits>\d{{1,2}}){suffixes})"
     nouns = alternation(data["talk_nouns"][language])
-    gap = data["max_gap_words"]
+    stops = alternation(data["gap_stops"][language])
+    gap = rf"(?P<gap>(?:(?!{stops}(?![\w'-]))[\w'-]+\s+){{0,{data['max_gap_words']}}}?)"
+    numbered = alternation(data["numbered_nouns"][language])
     return _RoundRules(
-        pattern=_compile(rf"(?P<ordinal>{alternation(list(ordinals))})\s+(?:[\w'-]+\s+){{0,{gap}}}?{nouns}"),
-        ordinals=ordinals,
+        ordinal_first=_compile(rf"{ordinal}\s+{gap}{nouns}"),
+        number_after=_compile(rf"{numbered}\s+(?P<number>\d{{1,2}}|{_ROMAN_NUMERAL})|(?-i:R)(?P<short>\d{{1,2}})"),
+        words={_ordinal_key(word): value for word, value in spelled_words.items()},
         preceding=re.compile(rf"(?<!\w){alternation(data['preceding_words'][language])}\W+(?:\w+\W+){{0,2}}$", re.IGNORECASE),
-        since=re.compile(rf"^\W+(?:\w+\W+){{0,6}}?{alternation(data['since_words'][language])}(?!\w)", re.IGNORECASE),
+        since=_words_regex(data["since_words"][language]),
+        record_adjective=_words_regex(data["record_adjectives"][language]),
+        sitting=_words_regex(data["sitting_words"][language]),
+        duration=_fragments(data["duration"][language]),
+        superlative=_fragments(data["superlative"][language]),
+        part_of=_fragments(data["part_of"][language]),
+        plan_after=_fragments(data["plan_after"][language]),
+        window_break=_fragments(data["window_breaks"][language]),
+        window_words=data["after_window_words"],
     )
 
 
-def extract_round(text: str, language: str) -> tuple[int | None, float]:
-    """The ordinal of the main event in its series of talks ("deuxième session" → 2), or None.
+def _mention(match: re.Match[str], rules: _RoundRules) -> _RoundMention | None:
+    if match["word"] is not None:
+        value = rules.words.get(_ordinal_key(match["word"]))
+    elif match["digits"] is not None:
+        value = int(match["digits"])
+    else:
+        return None
+    if not value:  # an ordinal the folding cannot map back, or "0th": not evidence
+        return None
+    return _RoundMention(match.start(), match.end(), value, match.end(), match["gap"] or "")
 
-    Ordinals in clauses about an earlier round ("s'était terminée", "after the first round")
-    or a plan ("a fourth round is planned"), and "first … since" are not the reported round.
+
+def _numbered_mention(match: re.Match[str]) -> _RoundMention | None:
+    number = match["number"] or match["short"]
+    value = int(number) if number.isdigit() else _roman_value(number)
+    return _RoundMention(match.start(), match.end(), value, match.end(), "") if value else None
+
+
+def _mentions(sentence: Sentence, rules: _RoundRules) -> list[_RoundMention]:
+    found = [_mention(match, rules) for match in sentence.finditer(rules.ordinal_first)]
+    found += [_numbered_mention(match) for match in sentence.finditer(rules.number_after)]
+    return sorted((m for m in found if m), key=lambda m: m.start)
+
+
+def _window_after(text: str, mention: _RoundMention, following: int, rules: _RoundRules) -> str:
+    """The words after the noun phrase that may still speak of its meeting (its predicate, an apposition)."""
+    rest = text[mention.noun_end : following]
+    cut = rules.window_break.search(rest)
+    rest = rest[: cut.start()] if cut else rest
+    words = re.findall(r"\S+", rest)[: rules.window_words]
+    return " ".join(words)
+
+
+def _is_record(mention: _RoundMention, after: str, rules: _RoundRules) -> bool:
+    """ "The first talks since March", "their second meeting in three weeks", "the first round to be
+    hosted by Norway", "the first direct talks", "the second in-person summit": a record or the count
+    of a subset, not a place in the series."""
+    words = after.split()
+    near = " ".join(words[:2])
+    if rules.duration.search(" ".join(words[:8])) or rules.superlative.search(after):
+        return True
+    if rules.record_adjective.search(mention.gap) or rules.record_adjective.match(near):
+        return True
+    return mention.value == 1 and bool(rules.since.search(after))
+
+
+def _is_sitting(mention: _RoundMention, after: str, rules: _RoundRules) -> bool:
+    """ "La première séance plénière", "the opening session": a sitting of the meeting."""
+    return bool(rules.sitting.search(mention.gap) or rules.sitting.match(" ".join(after.split()[:3])))
+
+
+def _round_mentions(sentence: Sentence, language: str, rules: _RoundRules) -> list[int]:
+    """The ordinals of this sentence that number the reported meeting in its series."""
+    text = sentence.text
+    mentions = _mentions(sentence, rules)
+    kept = []
+    for index, mention in enumerate(mentions):
+        following = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
+        if index + 1 < len(mentions) and rules.part_of.search(text[mention.noun_end : following]):
+            continue  # "première séance du deuxième round": the séance is part of round 2
+        clause = clause_at(sentence, mention.start)
+        before = text[max(0, text.rfind(clause, 0, mention.start + 1)) : mention.start]
+        after = _window_after(text, mention, following, rules)
+        if _is_background(before + " … " + after, language) or rules.plan_after.search(after):
+            continue
+        if rules.preceding.search(text[: mention.start]) or _is_record(mention, after, rules) or _is_sitting(mention, after, rules):
+            continue
+        kept.append(mention.value)
+    return kept
+
+
+def extract_round(text: str, language: str) -> tuple[int | None, float]:
+    """The ordinal the text gives its main meeting within its series ("deuxième session" → 2,
+    "35e sommet" → 35, "round 7" → 7), or None.
+
+    Not the reported meeting's: ordinals whose clause is about an earlier meeting or a plan ("after
+    the third round", "a fourth round is planned"), records ("the first talks since March", "their
+    second meeting in three weeks"), and the part of a meeting ("la première séance du deuxième round": 2).
     """
     language = _language(language)
     rules = _round_rules(language)
     scores: dict[int, float] = {}
     for sentence in split_sentences(text):
-        for match in sentence.finditer(rules.pattern):
-            clause = clause_at(sentence, match.start())
-            if _is_background(clause, language) or rules.preceding.search(sentence.text[: match.start()]):
-                continue
-            if rules.since.search(sentence.text[match.end() :]):
-                continue
-            value = lookup_word(rules.ordinals, match["ordinal"])
-            if value is None:  # an ordinal the folding cannot map back: not evidence, not a crash
-                continue
+        for value in _round_mentions(sentence, language, rules):
             scores[value] = scores.get(value, 0.0) + zone_weight(sentence.paragraph)
     if not scores:
         return None, 0.0

@@ -28,6 +28,7 @@ from talkwire.processors.event_rules import (
     extract_round,
 )
 from talkwire.processors.entities import demonym_mentions, doc_ents, doc_text
+from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
 from talkwire.processors.rule_text import Sentence, has_cue, split_sentences, zone_weight
@@ -44,8 +45,9 @@ MAX_ROLE_WORDS = 8
 HOST_SIGNATORY_SHARE = 0.5  # a signing's or summit's host that scores this close to the best takes part
 HOST_ACTING_TYPES = frozenset({"agreement_signing", "summit"})  # the host's leader signs/meets too
 HOSTED_TYPES = HOST_ACTING_TYPES | {"negotiation_round", "ministerial_meeting"}  # meetings a host may only host
-ROUND_TYPES = frozenset({"negotiation_round", "ministerial_meeting"})  # "their second meeting" is no round
-MEETING_GUESSES = ROUND_TYPES  # talks between leaders are a summit whatever the text calls them
+# the types reports number within their series (rounds, sessions, the nth summit): data/event_kinds.yaml
+NUMBERED_TYPES = frozenset(name for name, kind in event_kinds().items() if kind.numbered)
+MEETING_GUESSES = frozenset({"negotiation_round", "ministerial_meeting"})  # talks between leaders are a summit whatever the text calls them
 WEAK_GUESSES = frozenset({"other", "incident"})  # ... and so is a leaders' meeting read as one of these on scant evidence
 WEAK_TYPE_SCORE = 8.0  # one strong trigger in the lead
 ATTACK_TYPES = frozenset({"incident"})  # the attacker is a party ("frappe russe")
@@ -127,7 +129,7 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         event_type in WEAK_GUESSES and type_scores.get(event_type, 0.0) < WEAK_TYPE_SCORE)
     if leaders_may_meet and _leaders_meet(participants, first_offset, sentences, cues):
         event_type = "summit"
-    round_number, round_confidence = extract_round(text, language) if event_type in ROUND_TYPES else (None, 1.0)
+    round_number, round_confidence = extract_round(text, language) if event_type in NUMBERED_TYPES else (None, 1.0)
     party_scores = _party_scores(text, actors, participants, first_offset, sentences, cues, gazetteer, language,
                                  attack=event_type in ATTACK_TYPES)
     location, location_score = _location(doc, text, gazetteer, sentences, cues, event_type)
