@@ -130,6 +130,7 @@ class _RoundRules:
     since: re.Pattern[str]
     record_adjective: re.Pattern[str]
     sitting: re.Pattern[str]
+    first_is_record: re.Pattern[str]
     duration: re.Pattern[str]
     superlative: re.Pattern[str]
     part_of: re.Pattern[str]
@@ -141,10 +142,10 @@ class _RoundRules:
 @dataclass(frozen=True)
 class _RoundMention:
     start: int  # sentence-relative
-    end: int
+    end: int  # the end of the noun phrase (the noun, or the number after it)
     value: int
-    noun_end: int  # where the noun phrase ends (the noun, or the number after it)
     gap: str  # the words between ordinal and noun
+    noun: str
 
 
 def _ordinal_key(word: str) -> str:
@@ -207,13 +208,14 @@ def _round_rules(language: str) -> _RoundRules:
     gap = rf"(?P<gap>(?:(?!{stops}(?![\w'-]))[\w'-]+\s+){{0,{data['max_gap_words']}}}?)"
     numbered = alternation(data["numbered_nouns"][language])
     return _RoundRules(
-        ordinal_first=_compile(rf"{ordinal}\s+{gap}{nouns}"),
-        number_after=_compile(rf"{numbered}\s+(?P<number>\d{{1,2}}|{_ROMAN_NUMERAL})|(?-i:R)(?P<short>\d{{1,2}})"),
+        ordinal_first=_compile(rf"{ordinal}\s+{gap}(?P<noun>{nouns})"),
+        number_after=_compile(rf"(?P<noun>{numbered})\s+(?P<number>\d{{1,2}}|{_ROMAN_NUMERAL})|(?-i:R)(?P<short>\d{{1,2}})"),
         words={_ordinal_key(word): value for word, value in spelled_words.items()},
         preceding=re.compile(rf"(?<!\w){alternation(data['preceding_words'][language])}\W+(?:\w+\W+){{0,2}}$", re.IGNORECASE),
         since=_words_regex(data["since_words"][language]),
         record_adjective=_words_regex(data["record_adjectives"][language]),
         sitting=_words_regex(data["sitting_words"][language]),
+        first_is_record=_words_regex(data["first_is_record"][language]),
         duration=_fragments(data["duration"][language]),
         superlative=_fragments(data["superlative"][language]),
         part_of=_fragments(data["part_of"][language]),
@@ -232,13 +234,13 @@ def _mention(match: re.Match[str], rules: _RoundRules) -> _RoundMention | None:
         return None
     if not value:  # an ordinal the folding cannot map back, or "0th": not evidence
         return None
-    return _RoundMention(match.start(), match.end(), value, match.end(), match["gap"] or "")
+    return _RoundMention(match.start(), match.end(), value, match["gap"] or "", match["noun"])
 
 
 def _numbered_mention(match: re.Match[str]) -> _RoundMention | None:
     number = match["number"] or match["short"]
     value = int(number) if number.isdigit() else _roman_value(number)
-    return _RoundMention(match.start(), match.end(), value, match.end(), "") if value else None
+    return _RoundMention(match.start(), match.end(), value, "", match["noun"] or "R") if value else None
 
 
 def _mentions(sentence: Sentence, rules: _RoundRules) -> list[_RoundMention]:
@@ -249,7 +251,7 @@ def _mentions(sentence: Sentence, rules: _RoundRules) -> list[_RoundMention]:
 
 def _window_after(text: str, mention: _RoundMention, following: int, rules: _RoundRules) -> str:
     """The words after the noun phrase that may still speak of its meeting (its predicate, an apposition)."""
-    rest = text[mention.noun_end : following]
+    rest = text[mention.end : following]
     cut = rules.window_break.search(rest)
     rest = rest[: cut.start()] if cut else rest
     words = re.findall(r"\S+", rest)[: rules.window_words]
@@ -266,7 +268,7 @@ def _is_record(mention: _RoundMention, after: str, rules: _RoundRules) -> bool:
         return True
     if rules.record_adjective.search(mention.gap) or rules.record_adjective.match(near):
         return True
-    return mention.value == 1 and bool(rules.since.search(after))
+    return mention.value == 1 and bool(rules.since.search(after) or rules.first_is_record.search(mention.noun))
 
 
 def _is_sitting(mention: _RoundMention, after: str, rules: _RoundRules) -> bool:
@@ -281,7 +283,7 @@ def _round_mentions(sentence: Sentence, language: str, rules: _RoundRules) -> li
     kept = []
     for index, mention in enumerate(mentions):
         following = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
-        if index + 1 < len(mentions) and rules.part_of.search(text[mention.noun_end : following]):
+        if index + 1 < len(mentions) and rules.part_of.search(text[mention.end : following]):
             continue  # "première séance du deuxième round": the séance is part of round 2
         clause = clause_at(sentence, mention.start)
         before = text[max(0, text.rfind(clause, 0, mention.start + 1)) : mention.start]
