@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -119,12 +120,17 @@ def decide_event_type(scores: dict[str, float]) -> tuple[EventType, float]:
 
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _ROMAN_NUMERAL = "(?-i:[IVXL]{2,7}|[VXL])"  # II and up: a lone "I" is a pronoun
+_CAPITALISED = r"[A-ZÀ-Ý][\w'’]*"
 
 
 @dataclass(frozen=True)
 class _RoundRules:
     ordinal_first: Prefiltered  # "deuxième session", "15th round", "35e sommet"
     number_after: Prefiltered  # "round 7", "session IV", "R7"
+    series: re.Pattern[str]  # "Genève II", "Astana-13", "COP21" (case-sensitive)
+    document: re.Pattern[str]
+    personal_before: re.Pattern[str]
+    personal_after: re.Pattern[str]
     words: dict[str, int]  # spelled-out ordinals by _ordinal_key
     preceding: re.Pattern[str]
     since: re.Pattern[str]
@@ -210,6 +216,11 @@ def _round_rules(language: str) -> _RoundRules:
     return _RoundRules(
         ordinal_first=_compile(rf"{ordinal}\s+{gap}(?P<noun>{nouns})"),
         number_after=_compile(rf"(?P<noun>{numbered})\s+(?P<number>\d{{1,2}}|{_ROMAN_NUMERAL})|(?-i:R)(?P<short>\d{{1,2}})"),
+        series=re.compile(rf"(?<![\w-])(?:{alternation(data['series_prefixes'])}\s?-?(?P<prefixed>\d{{1,2}})|"
+                          rf"(?P<venue>{_CAPITALISED}(?:-{_CAPITALISED})?)(?:\s(?P<roman>{_ROMAN_NUMERAL})|-(?P<seq>\d{{1,2}})))(?![\w-])"),
+        document=_words_regex(data["document_nouns"][language]),
+        personal_before=_fragments(data["personal_before"][language]),
+        personal_after=_fragments(data["personal_after"][language]),
         words={_ordinal_key(word): value for word, value in spelled_words.items()},
         preceding=re.compile(rf"(?<!\w){alternation(data['preceding_words'][language])}\W+(?:\w+\W+){{0,2}}$", re.IGNORECASE),
         since=_words_regex(data["since_words"][language]),
@@ -243,9 +254,25 @@ def _numbered_mention(match: re.Match[str]) -> _RoundMention | None:
     return _RoundMention(match.start(), match.end(), value, "", match["noun"] or "R") if value else None
 
 
-def _mentions(sentence: Sentence, rules: _RoundRules) -> list[_RoundMention]:
+def _series_mention(match: re.Match[str], text: str, rules: _RoundRules,
+                    is_place: Callable[[str], bool] | None) -> _RoundMention | None:
+    """ "COP21", or a known place and a number ("Genève II", "Astana-13") that names no document."""
+    if match["prefixed"]:
+        return _RoundMention(match.start(), match.end(), int(match["prefixed"]), "", "")
+    if is_place is None or not is_place(match["venue"]):
+        return None
+    before = " ".join(text[: match.start()].split()[-3:])
+    after = " ".join(text[match.end() :].split()[:2])
+    if rules.document.search(before) or rules.document.search(after):
+        return None
+    value = int(match["seq"]) if match["seq"] else _roman_value(match["roman"])
+    return _RoundMention(match.start(), match.end(), value, "", "") if value else None
+
+
+def _mentions(sentence: Sentence, rules: _RoundRules, is_place: Callable[[str], bool] | None) -> list[_RoundMention]:
     found = [_mention(match, rules) for match in sentence.finditer(rules.ordinal_first)]
     found += [_numbered_mention(match) for match in sentence.finditer(rules.number_after)]
+    found += [_series_mention(match, sentence.text, rules, is_place) for match in rules.series.finditer(sentence.text)]
     return sorted((m for m in found if m), key=lambda m: m.start)
 
 
@@ -258,7 +285,7 @@ def _window_after(text: str, mention: _RoundMention, following: int, rules: _Rou
     return " ".join(words)
 
 
-def _is_record(mention: _RoundMention, after: str, rules: _RoundRules) -> bool:
+def _is_record(text: str, mention: _RoundMention, after: str, rules: _RoundRules) -> bool:
     """ "The first talks since March", "their second meeting in three weeks", "the first round to be
     hosted by Norway", "the first direct talks", "the second in-person summit": a record or the count
     of a subset, not a place in the series."""
@@ -268,6 +295,8 @@ def _is_record(mention: _RoundMention, after: str, rules: _RoundRules) -> bool:
         return True
     if rules.record_adjective.search(mention.gap) or rules.record_adjective.match(near):
         return True
+    if rules.personal_before.search(text[: mention.start]) or rules.personal_after.search(after):
+        return True  # "her first summit as leader": one person's count
     return mention.value == 1 and bool(rules.since.search(after) or rules.first_is_record.search(mention.noun))
 
 
@@ -276,10 +305,11 @@ def _is_sitting(mention: _RoundMention, after: str, rules: _RoundRules) -> bool:
     return bool(rules.sitting.search(mention.gap) or rules.sitting.match(" ".join(after.split()[:3])))
 
 
-def _round_mentions(sentence: Sentence, language: str, rules: _RoundRules) -> list[int]:
+def _round_mentions(sentence: Sentence, language: str, rules: _RoundRules,
+                    is_place: Callable[[str], bool] | None = None) -> list[int]:
     """The ordinals of this sentence that number the reported meeting in its series."""
     text = sentence.text
-    mentions = _mentions(sentence, rules)
+    mentions = _mentions(sentence, rules, is_place)
     kept = []
     for index, mention in enumerate(mentions):
         following = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
@@ -290,25 +320,27 @@ def _round_mentions(sentence: Sentence, language: str, rules: _RoundRules) -> li
         after = _window_after(text, mention, following, rules)
         if _is_background(before + " … " + after, language) or rules.plan_after.search(after):
             continue
-        if rules.preceding.search(text[: mention.start]) or _is_record(mention, after, rules) or _is_sitting(mention, after, rules):
+        if rules.preceding.search(text[: mention.start]) or _is_record(text, mention, after, rules) or _is_sitting(mention, after, rules):
             continue
         kept.append(mention.value)
     return kept
 
 
-def extract_round(text: str, language: str) -> tuple[int | None, float]:
+def extract_round(text: str, language: str, is_place: Callable[[str], bool] | None = None
+                  ) -> tuple[int | None, float]:
     """The ordinal the text gives its main meeting within its series ("deuxième session" → 2,
     "35e sommet" → 35, "round 7" → 7), or None.
 
     Not the reported meeting's: ordinals whose clause is about an earlier meeting or a plan ("after
     the third round", "a fourth round is planned"), records ("the first talks since March", "their
     second meeting in three weeks"), and the part of a meeting ("la première séance du deuxième round": 2).
+    ``is_place`` tells a venue, for series named by their venue ("Genève II"); without it they are not read.
     """
     language = _language(language)
     rules = _round_rules(language)
     scores: dict[int, float] = {}
     for sentence in split_sentences(text):
-        for value in _round_mentions(sentence, language, rules):
+        for value in _round_mentions(sentence, language, rules, is_place):
             scores[value] = scores.get(value, 0.0) + zone_weight(sentence.paragraph)
     if not scores:
         return None, 0.0

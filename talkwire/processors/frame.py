@@ -129,7 +129,9 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         event_type in WEAK_GUESSES and type_scores.get(event_type, 0.0) < WEAK_TYPE_SCORE)
     if leaders_may_meet and _leaders_meet(participants, first_offset, sentences, cues):
         event_type = "summit"
-    round_number, round_confidence = extract_round(text, language) if event_type in NUMBERED_TYPES else (None, 1.0)
+    round_number, round_confidence = (
+        extract_round(text, language, is_place=lambda name: _is_place(gazetteer, name))
+        if event_type in NUMBERED_TYPES else (None, 1.0))
     party_scores = _party_scores(text, actors, participants, first_offset, sentences, cues, gazetteer, language,
                                  attack=event_type in ATTACK_TYPES)
     location, location_score = _location(doc, text, gazetteer, sentences, cues, event_type)
@@ -160,6 +162,12 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
             "participants": 1.0 if participants else 0.0,
         },
     )
+
+
+def _is_place(gazetteer: Gazetteer, name: str) -> bool:
+    """A city or venue of the gazetteer: a series named after it ("Genève II", "Astana-13") numbers a meeting."""
+    entry = gazetteer.lookup(name)
+    return entry is not None and entry.kind == "place"
 
 
 def _confidence(scores: list[float], full: float) -> float:
