@@ -18,7 +18,6 @@ from talkwire.processors.records import EventType
 from talkwire.processors.rule_text import (
     Prefiltered,
     Sentence,
-    accent_insensitive,
     alternation,
     clause_at,
     has_cue,
@@ -174,9 +173,38 @@ def _spelled_ordinals(data: dict, language: str) -> dict[str, int]:
     return words
 
 
-def _word_pattern(word: str) -> str:
-    """A spelled-out ordinal whose parts may be joined by spaces or hyphens, accents optional."""
-    return r"[\s-]+".join(accent_insensitive(part) for part in re.split(r"[\s-]+", word))
+def _atoms(word: str) -> list[str]:
+    """Regex atoms of a spelled-out ordinal: accents optional, spaces and hyphens interchangeable."""
+    atoms: list[str] = []
+    for char in word:
+        if char in " -":
+            if atoms[-1:] != [r"[\s-]+"]:
+                atoms.append(r"[\s-]+")
+        else:
+            bare = strip_accents(char)
+            atoms.append(f"[{char}{bare}]" if bare != char else re.escape(char))
+    return atoms
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One regex for many words, factored by common prefixes: re tries an alternation of 200 words
+    one by one at every offset, a trie only the branches of the first letter."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for atom in _atoms(word):
+            node = node.setdefault(atom, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [atom + emit(child) for atom, child in node.items() if atom]
+        if not branches:
+            return ""
+        ends = "" in node
+        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body  # greedy: "premiers" before "premier"
+
+    return emit(trie)
 
 
 def _roman_value(numeral: str) -> int | None:
@@ -206,7 +234,7 @@ def _fragments(fragments: list[str]) -> re.Pattern[str]:
 def _round_rules(language: str) -> _RoundRules:
     data = load_rule_data("ordinals")
     spelled_words = _spelled_ordinals(data, language)
-    spelled = "|".join(_word_pattern(word) for word in sorted(spelled_words, key=len, reverse=True))
+    spelled = _trie_pattern(list(spelled_words))
     suffixes = alternation(data["digit_suffixes"][language])
     ordinal = rf"(?:(?P<word>{spelled})|(?P<digits>\d{{1,2}}){suffixes})"
     nouns = alternation(data["talk_nouns"][language])
