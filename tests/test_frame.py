@@ -229,17 +229,14 @@ def test_ends_with_a_cue_word_whole_or_after_a_space(context, expected):
 # --------------------------------------------------------------------------- rounds of a series
 
 
-def test_a_summit_of_a_recurring_series_is_numbered():
-    frame = _frame("Le 35e sommet de l'Union africaine s'ouvre à Addis-Abeba\n\n"
-                   "Les chefs d'État et de gouvernement africains se sont réunis dimanche à Addis-Abeba pour le "
-                   "35e sommet de l'Union africaine.", "fr")
-    assert frame.event_type == "summit"
-    assert frame.round == 35
-
-
-def test_a_series_named_by_its_venue_is_numbered_with_the_gazetteer():
-    frame = _frame("Syrie : ouverture de Genève IV\n\n"
-                   "Les délégations du régime syrien et de l'opposition ont repris jeudi à Genève leurs pourparlers "
-                   "sous l'égide de l'ONU, lors du cycle de négociations dit « Genève IV ».", "fr")
-    assert frame.event_type == "negotiation_round"
-    assert frame.round == 4
+@pytest.mark.parametrize("text, event_type, expected", [
+    ("Le 35e sommet de l'Union africaine s'ouvre à Addis-Abeba\n\n"
+     "Les chefs d'État et de gouvernement africains se sont réunis dimanche à Addis-Abeba pour le "
+     "35e sommet de l'Union africaine.", "summit", 35),  # a summit of a recurring series
+    ("Syrie : ouverture de Genève IV\n\n"
+     "Les délégations du régime syrien et de l'opposition ont repris jeudi à Genève leurs pourparlers "
+     "sous l'égide de l'ONU, lors du cycle de négociations dit « Genève IV ».", "negotiation_round", 4),  # named by its venue
+])
+def test_rounds_of_summits_and_of_series_named_by_their_venue(text, event_type, expected):
+    frame = _frame(text, "fr")
+    assert (frame.event_type, frame.round) == (event_type, expected)
