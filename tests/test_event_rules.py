@@ -105,6 +105,7 @@ def test_confidence_is_a_share():
         ("A fourth round is planned for May.", "en", None),
         ("Diplomats noted that the ninth round of talks, held in Vienna, had ended without agreement.", "en", None),
         ("Le premier round, conclu le 31 janvier, s'était achevé sans résultat.", "fr", None),
+        ("The opposition arrived a day after the start of the eighth round of talks, which it had delayed.", "en", 8),
         ("Negotiators met for a second day of talks.", "en", None),
         ("La deuxième phase des négociations doit s'ouvrir en mars.", "fr", None),
         ("Scotland's First Minister talks to the press on Monday.", "en", None),
@@ -151,6 +152,13 @@ def test_round_after_the_noun_phrase_ends_at_a_clause_of_its_own():
 )
 def test_round_of_a_series_named_by_its_venue(text, language, expected):
     assert extract_round(text, language, is_place=lambda name: name in {"Genève", "Geneva", "Astana", "Minsk"})[0] == expected
+
+
+def test_series_named_deep_in_the_body_names_a_body_not_the_meeting():
+    text = ("Washington ratifies the climate deal\n\nThe United States formally joined the accord on Saturday.\n\n"
+            "Officials welcomed the move.\n\nThe minister, who has chaired COP21 since December, praised it.")
+    assert extract_round(text, "en")[0] is None
+    assert extract_round("COP21 opens in Paris\n\nLeaders gathered on Monday.", "en")[0] == 21
 
 
 def test_series_named_by_a_venue_needs_a_place_lookup():

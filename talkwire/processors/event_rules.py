@@ -128,6 +128,7 @@ class _RoundRules:
     number_after: Prefiltered  # "round 7", "session IV", "R7"
     series: re.Pattern[str]  # "Genève II", "Astana-13", "COP21" (case-sensitive)
     document: re.Pattern[str]
+    series_max_paragraph: int
     personal_before: re.Pattern[str]
     personal_after: re.Pattern[str]
     words: dict[str, int]  # spelled-out ordinals by _ordinal_key
@@ -247,6 +248,7 @@ def _round_rules(language: str) -> _RoundRules:
         series=re.compile(rf"(?<![\w-])(?:{alternation(data['series_prefixes'])}\s?-?(?P<prefixed>\d{{1,2}})|"
                           rf"(?P<venue>{_CAPITALISED}(?:-{_CAPITALISED})?)(?:\s(?P<roman>{_ROMAN_NUMERAL})|-(?P<seq>\d{{1,2}})))(?![\w-])"),
         document=_words_regex(data["document_nouns"][language]),
+        series_max_paragraph=data["series_max_paragraph"],
         personal_before=_fragments(data["personal_before"][language]),
         personal_after=_fragments(data["personal_after"][language]),
         words={_ordinal_key(word): value for word, value in spelled_words.items()},
@@ -300,7 +302,8 @@ def _series_mention(match: re.Match[str], text: str, rules: _RoundRules,
 def _mentions(sentence: Sentence, rules: _RoundRules, is_place: Callable[[str], bool] | None) -> list[_RoundMention]:
     found = [_mention(match, rules) for match in sentence.finditer(rules.ordinal_first)]
     found += [_numbered_mention(match) for match in sentence.finditer(rules.number_after)]
-    found += [_series_mention(match, sentence.text, rules, is_place) for match in rules.series.finditer(sentence.text)]
+    if sentence.paragraph <= rules.series_max_paragraph:
+        found += [_series_mention(match, sentence.text, rules, is_place) for match in rules.series.finditer(sentence.text)]
     return sorted((m for m in found if m), key=lambda m: m.start)
 
 
