@@ -101,6 +101,11 @@ def test_confidence_is_a_share():
         ("May, attending her first summit as leader, met Obama.", "en", None),
         # an earlier round, a plan, a day or a part of a meeting
         ("Talks resumed after the third round failed.", "en", None),
+        ("Après l'échec du troisième cycle, les négociateurs se retrouvent à Genève.", "fr", None),
+        ("After the collapse of the third round, negotiators meet again in Geneva.", "en", None),
+        ("It was the first round hosted by Norway.", "en", None),
+        ("The first round, held in Geneva, ended on Friday.", "en", 1),
+        ("The leaders met for their third summit this year.", "en", None),
         ("Les délégations se sont revues, lors du précédent cycle à Genève.", "fr", None),
         ("A fourth round is planned for May.", "en", None),
         ("Diplomats noted that the ninth round of talks, held in Vienna, had ended without agreement.", "en", None),

@@ -252,7 +252,7 @@ def _round_rules(language: str) -> _RoundRules:
         personal_before=_fragments(data["personal_before"][language]),
         personal_after=_fragments(data["personal_after"][language]),
         words={_ordinal_key(word): value for word, value in spelled_words.items()},
-        preceding=re.compile(rf"(?<!\w){alternation(data['preceding_words'][language])}\W+(?:\w+\W+){{0,2}}$", re.IGNORECASE),
+        preceding=re.compile(rf"(?<!\w){alternation(data['preceding_words'][language])}\W+(?:[\w'’]+\W+){{0,2}}$", re.IGNORECASE),
         since=_words_regex(data["since_words"][language]),
         record_adjective=_words_regex(data["record_adjectives"][language]),
         sitting=_words_regex(data["sitting_words"][language]),
