@@ -117,7 +117,7 @@ def decide_event_type(scores: dict[str, float]) -> tuple[EventType, float]:
 
 # --------------------------------------------------------------------------- round
 
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ROMAN_NUMERAL = "(?-i:[IVXL]{2,7}|[VXL])"  # II and up: a lone "I" is a pronoun
 _CAPITALISED = r"[A-ZÀ-Ý][\w'’]*"
 
@@ -244,15 +244,18 @@ def _round_rules(language: str) -> _RoundRules:
     numbered = alternation(data["numbered_nouns"][language])
     return _RoundRules(
         ordinal_first=_compile(rf"{ordinal}\s+{gap}(?P<noun>{nouns})"),
-        number_after=_compile(rf"(?P<noun>{numbered})\s+(?P<number>\d{{1,2}}|{_ROMAN_NUMERAL})|(?-i:R)(?P<short>\d{{1,2}})"),
-        series=re.compile(rf"(?<![\w-])(?:{alternation(data['series_prefixes'])}\s?-?(?P<prefixed>\d{{1,2}})|"
-                          rf"(?P<venue>{_CAPITALISED}(?:-{_CAPITALISED})?)(?:\s(?P<roman>{_ROMAN_NUMERAL})|-(?P<seq>\d{{1,2}})))(?![\w-])"),
+        number_after=_compile(
+            rf"(?P<noun>{numbered})\s+(?P<number>\d{{1,2}}|{_ROMAN_NUMERAL})|(?-i:R)(?P<short>\d{{1,2}})"),
+        series=re.compile(
+            rf"(?<![\w-])(?:{alternation(data['series_prefixes'])}\s?-?(?P<prefixed>\d{{1,2}})"
+            rf"|(?P<venue>{_CAPITALISED}(?:-{_CAPITALISED})?)(?:\s(?P<roman>{_ROMAN_NUMERAL})|-(?P<seq>\d{{1,2}})))(?![\w-])"),
         document=_words_regex(data["document_nouns"][language]),
         series_max_paragraph=data["series_max_paragraph"],
         personal_before=_fragments(data["personal_before"][language]),
         personal_after=_fragments(data["personal_after"][language]),
         words={_ordinal_key(word): value for word, value in spelled_words.items()},
-        preceding=re.compile(rf"(?<!\w){alternation(data['preceding_words'][language])}\W+(?:[\w'’]+\W+){{0,2}}$", re.IGNORECASE),
+        preceding=re.compile(
+            rf"(?<!\w){alternation(data['preceding_words'][language])}\W+(?:[\w'’]+\W+){{0,2}}$", re.IGNORECASE),
         since=_words_regex(data["since_words"][language]),
         record_adjective=_words_regex(data["record_adjectives"][language]),
         sitting=_words_regex(data["sitting_words"][language]),
@@ -267,12 +270,7 @@ def _round_rules(language: str) -> _RoundRules:
 
 
 def _mention(match: re.Match[str], rules: _RoundRules) -> _RoundMention | None:
-    if match["word"] is not None:
-        value = rules.words.get(_ordinal_key(match["word"]))
-    elif match["digits"] is not None:
-        value = int(match["digits"])
-    else:
-        return None
+    value = rules.words.get(_ordinal_key(match["word"])) if match["word"] is not None else int(match["digits"])
     if not value:  # an ordinal the folding cannot map back, or "0th": not evidence
         return None
     return _RoundMention(match.start(), match.end(), value, match["gap"] or "", match["noun"])
@@ -303,7 +301,8 @@ def _mentions(sentence: Sentence, rules: _RoundRules, is_place: Callable[[str], 
     found = [_mention(match, rules) for match in sentence.finditer(rules.ordinal_first)]
     found += [_numbered_mention(match) for match in sentence.finditer(rules.number_after)]
     if sentence.paragraph <= rules.series_max_paragraph:
-        found += [_series_mention(match, sentence.text, rules, is_place) for match in rules.series.finditer(sentence.text)]
+        text = sentence.text
+        found += [_series_mention(match, text, rules, is_place) for match in rules.series.finditer(text)]
     return sorted((m for m in found if m), key=lambda m: m.start)
 
 
@@ -332,12 +331,12 @@ def _is_record(text: str, mention: _RoundMention, after: str, rules: _RoundRules
 
 
 def _is_sitting(mention: _RoundMention, after: str, rules: _RoundRules) -> bool:
-    """ "La première séance plénière", "the opening session": a sitting of the meeting."""
+    """ "La première séance plénière", "the first plenary session": a sitting of the meeting."""
     return bool(rules.sitting.search(mention.gap) or rules.sitting.match(" ".join(after.split()[:3])))
 
 
 def _round_mentions(sentence: Sentence, language: str, rules: _RoundRules,
-                    is_place: Callable[[str], bool] | None = None) -> list[int]:
+                    is_place: Callable[[str], bool] | None) -> list[int]:
     """The ordinals of this sentence that number the reported meeting in its series."""
     text = sentence.text
     mentions = _mentions(sentence, rules, is_place)
@@ -351,7 +350,9 @@ def _round_mentions(sentence: Sentence, language: str, rules: _RoundRules,
         after = _window_after(text, mention, following, rules)
         if _is_background(before + " … " + after, language) or rules.plan_after.search(after):
             continue
-        if rules.preceding.search(text[: mention.start]) or _is_record(text, mention, after, rules) or _is_sitting(mention, after, rules):
+        if rules.preceding.search(text[: mention.start]):
+            continue
+        if _is_record(text, mention, after, rules) or _is_sitting(mention, after, rules):
             continue
         kept.append(mention.value)
     return kept

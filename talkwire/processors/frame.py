@@ -47,7 +47,8 @@ HOST_ACTING_TYPES = frozenset({"agreement_signing", "summit"})  # the host's lea
 HOSTED_TYPES = HOST_ACTING_TYPES | {"negotiation_round", "ministerial_meeting"}  # meetings a host may only host
 # the types reports number within their series (rounds, sessions, the nth summit): data/event_kinds.yaml
 NUMBERED_TYPES = frozenset(name for name, kind in event_kinds().items() if kind.numbered)
-MEETING_GUESSES = frozenset({"negotiation_round", "ministerial_meeting"})  # talks between leaders are a summit whatever the text calls them
+# talks between leaders are a summit whatever the text calls them
+MEETING_GUESSES = frozenset({"negotiation_round", "ministerial_meeting"})
 WEAK_GUESSES = frozenset({"other", "incident"})  # ... and so is a leaders' meeting read as one of these on scant evidence
 WEAK_TYPE_SCORE = 8.0  # one strong trigger in the lead
 ATTACK_TYPES = frozenset({"incident"})  # the attacker is a party ("frappe russe")
