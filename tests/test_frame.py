@@ -239,3 +239,19 @@ def test_an_article_reporting_no_event_says_so_in_its_frame():
                    "Les Bleus ont dominé la rencontre de bout en bout samedi soir.", "fr")
     assert frame.event_type == "other"
     assert frame.confidence["event_type"] <= 0.1 and not frame.reports_event
+
+
+# --------------------------------------------------------------------------- rounds of a series
+
+
+@pytest.mark.parametrize("text, event_type, expected", [
+    ("Le 35e sommet de l'Union africaine s'ouvre à Addis-Abeba\n\n"
+     "Les chefs d'État et de gouvernement africains se sont réunis dimanche à Addis-Abeba pour le "
+     "35e sommet de l'Union africaine.", "summit", 35),  # a summit of a recurring series
+    ("Syrie : ouverture de Genève IV\n\n"
+     "Les délégations du régime syrien et de l'opposition ont repris jeudi à Genève leurs pourparlers "
+     "sous l'égide de l'ONU, lors du cycle de négociations dit « Genève IV ».", "negotiation_round", 4),  # named by its venue
+])
+def test_rounds_of_summits_and_of_series_named_by_their_venue(text, event_type, expected):
+    frame = _frame(text, "fr")
+    assert (frame.event_type, frame.round) == (event_type, expected)

@@ -28,6 +28,7 @@ from talkwire.processors.event_rules import (
     extract_round,
 )
 from talkwire.processors.entities import demonym_mentions, doc_ents, doc_text
+from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.participation import participation_scores, taking_part
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
@@ -45,8 +46,10 @@ MAX_ROLE_WORDS = 8
 HOST_SIGNATORY_SHARE = 0.5  # a signing's or summit's host that scores this close to the best takes part
 HOST_ACTING_TYPES = frozenset({"agreement_signing", "summit"})  # the host's leader signs/meets too
 HOSTED_TYPES = HOST_ACTING_TYPES | {"negotiation_round", "ministerial_meeting"}  # meetings a host may only host
-ROUND_TYPES = frozenset({"negotiation_round", "ministerial_meeting"})  # "their second meeting" is no round
-MEETING_GUESSES = ROUND_TYPES  # talks between leaders are a summit whatever the text calls them
+# the types reports number within their series (rounds, sessions, the nth summit): data/event_kinds.yaml
+NUMBERED_TYPES = frozenset(name for name, kind in event_kinds().items() if kind.numbered)
+# talks between leaders are a summit whatever the text calls them
+MEETING_GUESSES = frozenset({"negotiation_round", "ministerial_meeting"})
 WEAK_GUESSES = frozenset({"other", "incident"})  # ... and so is a leaders' meeting read as one of these on scant evidence
 WEAK_TYPE_SCORE = 8.0  # one strong trigger in the lead
 PRINCIPALS_CONFIDENCE = 0.5  # leaders (ministers) of two parties in the lead, meeting: a summit (ministerial meeting)
@@ -135,7 +138,9 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     leaders = {p.name for p, _ in participants if p.role and cues.leader_role.search(fold(p.role))}
     inside = taking_part(participation_scores(text, language, people, {p.name: p.role for p, _ in participants},
                                               present=leaders if event_type == "summit" else set()))
-    round_number, round_confidence = extract_round(text, language) if event_type in ROUND_TYPES else (None, 1.0)
+    round_number, round_confidence = (
+        extract_round(text, language, is_place=lambda name: _is_place(gazetteer, name))
+        if event_type in NUMBERED_TYPES else (None, 1.0))
     party_scores = _party_scores(text, actors, participants, first_offset, sentences, cues, gazetteer, language,
                                  attack=event_type in ATTACK_TYPES)
     location, location_score = _location(doc, text, gazetteer, sentences, cues, event_type)
@@ -168,6 +173,12 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
             "participants": 1.0 if participants else 0.0,
         },
     )
+
+
+def _is_place(gazetteer: Gazetteer, name: str) -> bool:
+    """A city or venue of the gazetteer: a series named after it ("Genève II", "Astana-13") numbers a meeting."""
+    entry = gazetteer.lookup(name)
+    return entry is not None and entry.kind == "place"
 
 
 def _confidence(scores: list[float], full: float) -> float:
