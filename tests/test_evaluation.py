@@ -1,3 +1,4 @@
+import orjson
 import pytest
 
 from talkwire.processors.evaluation import b_cubed, evaluate, group_pairs, load_corpus, pair_precision_recall
@@ -35,17 +36,19 @@ def enriched(article_id, event_id, date, duplicate_of=None):
                            duplicate_of=duplicate_of)
 
 
+def write_corpus(folder, gold: list[tuple[str, str, str, str]], events: dict):
+    """A labelled corpus folder: gold lines (id, cluster, dup_group, event_date) and events.json."""
+    (folder / "gold.jsonl").write_bytes(b"".join(
+        orjson.dumps({"id": i, "cluster": c, "dup_group": d, "event_date": day}) + b"\n" for i, c, d, day in gold))
+    (folder / "events.json").write_bytes(orjson.dumps(events))
+    return load_corpus(folder)
+
+
 def test_evaluate_reports_every_metric(tmp_path):
-    (tmp_path / "gold.jsonl").write_text(
-        '{"id": "a", "cluster": "r2", "dup_group": "w", "event_date": "2022-03-03"}\n'
-        '{"id": "b", "cluster": "r2", "dup_group": "w", "event_date": "2022-03-03"}\n'
-        '{"id": "c", "cluster": "other-1", "dup_group": "c", "event_date": "2022-03-02"}\n'
-    )
-    (tmp_path / "events.json").write_text(
-        '{"r2": {"event_type": "negotiation_round", "parties": ["RU", "UA"], "round": 2,'
-        ' "location": {"country": "BY"}, "date": "2022-03-03"}}'
-    )
-    corpus = load_corpus(tmp_path)
+    corpus = write_corpus(tmp_path, [("a", "r2", "w", "2022-03-03"), ("b", "r2", "w", "2022-03-03"),
+                                     ("c", "other-1", "c", "2022-03-02")],
+                          {"r2": {"event_type": "negotiation_round", "parties": ["RU", "UA"], "round": 2,
+                                  "location": {"country": "BY"}, "date": "2022-03-03"}})
     event = CanonicalEvent(event_id="ev-1", version=1, event_type="negotiation_round", parties=["BY", "RU", "UA"],
                            round=2, location=Location(country="BY"))
     result = ReplayResult(
@@ -64,18 +67,12 @@ def test_evaluate_reports_every_metric(tmp_path):
 
 
 def _participants_corpus(tmp_path):
-    (tmp_path / "gold.jsonl").write_text(
-        '{"id": "a", "cluster": "r1", "dup_group": "a", "event_date": "2022-03-03"}\n'
-        '{"id": "b", "cluster": "r2", "dup_group": "b", "event_date": "2022-03-07"}\n'
-        '{"id": "c", "cluster": "call", "dup_group": "c", "event_date": "2022-03-08"}\n'
-    )
-    (tmp_path / "events.json").write_text(
-        '{"r1": {"event_type": "negotiation_round", "parties": ["RU", "UA"], "track": "ru-ua",'
-        '  "participants": [{"name": "Vladimir Medinski"}, {"name": "David Arakhamia"}]},'
-        ' "r2": {"event_type": "negotiation_round", "parties": ["RU", "UA"], "track": "ru-ua", "participants": []},'
-        ' "call": {"event_type": "phone_call", "parties": ["FR", "RU"], "track": "fr-ru", "participants": []}}'
-    )
-    return load_corpus(tmp_path)
+    return write_corpus(
+        tmp_path, [("a", "r1", "a", "2022-03-03"), ("b", "r2", "b", "2022-03-07"), ("c", "call", "c", "2022-03-08")],
+        {"r1": {"event_type": "negotiation_round", "parties": ["RU", "UA"], "track": "ru-ua",
+                "participants": [{"name": "Vladimir Medinski"}, {"name": "David Arakhamia"}]},
+         "r2": {"event_type": "negotiation_round", "parties": ["RU", "UA"], "track": "ru-ua", "participants": []},
+         "call": {"event_type": "phone_call", "parties": ["FR", "RU"], "track": "fr-ru", "participants": []}})
 
 
 def test_participants_are_matched_by_folded_surname(tmp_path):
