@@ -283,6 +283,11 @@ def test_api_stream_and_page_follow_the_events_topic(stream_settings: Settings, 
     assert status == 400 and content_type.startswith("application/json") and b"unknown event type" in body
     status, _, body = http_get(f"{url}/api/events/{first['event_id']}/articles")
     assert status == 200 and [a["id"] for a in orjson.loads(body)] == [SEED_PATH.stem]
+    status, _, body = http_get(f"{url}/api/tracks")
+    (track,) = [t for t in orjson.loads(body) if first["event_id"] in {e["event_id"] for e in t["events"]}]
+    assert status == 200 and track["track_id"] == first["track_id"] and track["parties"] == ["RU", "UA"]
+    assert orjson.loads(http_get(f"{url}/api/tracks/{track['track_id']}")[2]) == track
+    assert http_get(f"{url}/api/tracks/tr-missing")[0] == 404
 
     # The stream: a snapshot with the event, then a change once another outlet reports it.
     def another_report() -> None:

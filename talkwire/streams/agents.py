@@ -283,6 +283,9 @@ def register_agents(app: faust.App, settings: Settings, executor: Executor) -> T
                                       "cluster", features.article_id)
                     continue
                 await publish(outputs, result.tombstones)
+                redirects = sum(1 for e in result.events if e.merged_into is not None)
+                metrics.events_published(events=len(result.events) - redirects, redirects=redirects,
+                                         tombstones=len(result.tombstones))
                 metrics.article_out()
                 if result.events:
                     metrics.observe_published(event.headers)
@@ -296,9 +299,6 @@ def register_agents(app: faust.App, settings: Settings, executor: Executor) -> T
         sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in tombstones]
         deliveries = [await send for send in sends]
         await asyncio.gather(*deliveries)
-        redirects = sum(1 for e in result.events if e.merged_into is not None)
-        metrics.events_published(events=len(result.events) - redirects, redirects=redirects,
-                                 tombstones=len(result.tombstones))
 
     return topology
 

@@ -4,6 +4,8 @@
 ``/api/events``         live events, newest update first; filters, pages (see ``parse_event_query``)
 ``/api/events/{id}``    one live event; a merged id answers 308 to the live one
 ``/api/events/{id}/articles``  the reports of a live event
+``/api/tracks``         negotiation tracks (their events by date), from the live events (``tracks_of``)
+``/api/tracks/{id}``    one track
 ``/api/stream``         Server-Sent Events: a ``snapshot`` of all events, then one ``change`` per record,
                         each with an ``id:``; a reconnect with ``Last-Event-ID`` gets only what it missed
 ``/metrics``            Prometheus text exposition
@@ -31,6 +33,7 @@ from faust.web import Request, Response, View
 
 from talkwire.processors.gazetteer import Gazetteer, load_gazetteer
 from talkwire.processors.records import EventType
+from talkwire.processors.tracks import tracks_of
 from talkwire.settings import Settings
 from talkwire.streams import metrics
 from talkwire.streams.events_view import EventChange, EventQuery, EventsView, LiveEvent, NumberedChange, order_key
@@ -223,6 +226,23 @@ def install_web(app: faust.App, settings: Settings, view: EventsView, health: He
             if not isinstance(live, LiveEvent):
                 return live
             return json_response(self, [article.model_dump(mode="json") for article in live.event.articles])
+
+    def live_tracks() -> dict[str, dict]:
+        """The tracks of the live events, as the tracks stage publishes them (newest last update first)."""
+        tracks = tracks_of(live.event for live in view.store.events.values())
+        ranked = sorted(tracks, key=lambda t: (t.last_date or "", t.track_id), reverse=True)
+        return {track.track_id: track.model_dump(mode="json", exclude={"version"}) for track in ranked}
+
+    @app.page("/api/tracks", name="tracks_list")
+    class TrackList(View):
+        async def get(self, request: Request) -> Response:
+            return json_response(self, list(live_tracks().values()))
+
+    @app.page("/api/tracks/{track_id}", name="tracks_detail")
+    class TrackDetail(View):
+        async def get(self, request: Request, track_id: str) -> Response:
+            track = live_tracks().get(track_id)
+            return json_response(self, track) if track else json_response(self, {"error": f"no track {track_id!r}"}, 404)
 
     @app.page("/api/stream", name="events_stream")
     class EventStream(View):
