@@ -2,7 +2,7 @@ import itertools
 
 import pytest
 
-from talkwire.processors.clustering import blocking_key, cluster_article, label_article
+from talkwire.processors.clustering import blocking_key, cluster_article, event_id_for
 from talkwire.processors.features import synthetic_features, synthetic_history
 from talkwire.processors.records import EventFrame, Location
 from talkwire.settings import Limits
@@ -30,20 +30,23 @@ def article(article_id, day, topic, hour=12, **kwargs):
 
 
 class Block:
-    """A block's store plus the features it was given, to read the final labels back."""
+    """A block's store plus the enriched records it published (latest per article, as on the topic)."""
 
     def __init__(self):
-        self.store, self.items = {}, {}
+        self.store, self.enriched = {}, {}
 
     def add(self, item, limits=LIMITS):
-        self.items.setdefault(item.article_id, item)
-        return cluster_article(self.store, item, limits)
+        result = cluster_article(self.store, item, limits)
+        if result.status != "conflict":
+            for enriched in [result.enriched, *result.relabelled]:
+                self.enriched[enriched.article.id] = enriched
+        return result
 
     def member_ids(self):
         return {key[2:] for key in self.store if key.startswith("m/")}
 
     def labels(self):
-        return {i: label_article(self.store, self.items[i].enriched).event_id for i in self.member_ids()}
+        return {i: self.enriched[i].event_id for i in self.member_ids()}
 
 
 def replay(items, limits=LIMITS):
@@ -51,14 +54,19 @@ def replay(items, limits=LIMITS):
     return block, [block.add(item, limits) for item in items]
 
 
-def final_events(results):
+def latest_events(results):
+    """The events topic read to its end: the latest record per key, tombstones applied."""
     latest = {}
     for result in results:
         for event in result.events:
             latest[event.event_id] = event
         for tombstone in result.tombstones:
             latest.pop(tombstone, None)
-    return {k: v for k, v in latest.items() if v.merged_into is None}
+    return latest
+
+
+def final_events(results):
+    return {k: v for k, v in latest_events(results).items() if v.merged_into is None}
 
 
 def groups(block):
@@ -131,6 +139,52 @@ def test_arrival_order_does_not_change_the_final_events(order):
     items = scenario()
     shuffled = snapshot(*replay([items[i] for i in order]))
     assert shuffled == in_order
+
+
+def bridged():
+    """Two reports two days apart, then one dated between them that merges their events, then the
+    earliest report, which renames the merged event: y2's event is absorbed twice."""
+    return [
+        article("y1", 3, "talks", frame=frame(3)),
+        article("y2", 5, "talks", frame=frame(5)),
+        article("y3", 6, "talks", hour=9, frame=frame(4)),
+        article("y0", 2, "talks", frame=frame(2)),
+    ]
+
+
+def assert_one_hop(block, results):
+    """Every redirect and every enriched record names a live event."""
+    latest = latest_events(results)
+    live = {event_id for event_id, event in latest.items() if event.merged_into is None}
+    assert {event.merged_into for event in latest.values() if event.merged_into} <= live
+    assert set(block.labels().values()) <= live
+
+
+def test_a_redirect_whose_target_is_absorbed_points_at_the_survivor():
+    block, results = replay(bridged())
+    y1, y2, y0 = (event_id_for(label) for label in ("y1", "y2", "y0"))
+    assert latest_events(results[:3])[y2].merged_into == y1
+    final = latest_events(results)
+    assert final[y2].merged_into == final[y1].merged_into == y0 and list(final_events(results)) == [y0]
+    # the last step republished the redirect y2 -> y1 as y2 -> y0, and every earlier member relabelled
+    assert [e.article.id for e in results[3].relabelled] == ["y1", "y2", "y3"]
+    assert block.labels() == dict.fromkeys(["y0", "y1", "y2", "y3"], y0)
+    assert_one_hop(block, results)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
+def test_redirects_and_enriched_records_name_live_events_in_any_arrival_order(order):
+    in_order = snapshot(*replay(bridged()))
+    items = bridged()
+    block, results = replay([items[i] for i in order])
+    assert snapshot(block, results) == in_order
+    assert_one_hop(block, results)
+
+
+@pytest.mark.parametrize("order", list(itertools.islice(itertools.permutations(range(7)), 0, 5040, 997)))
+def test_scenario_redirects_are_one_hop_in_any_arrival_order(order):
+    items = scenario()
+    assert_one_hop(*replay([items[i] for i in order[::-1]]))
 
 
 def test_arrival_order_does_not_change_the_store_once_settled():

@@ -14,11 +14,14 @@ member whose MinHash it matches (then it joins that member's event), otherwise i
 best-scoring event if the score passes ``JOIN_SCORE``, merging every event that scores above
 ``MERGE_SCORE``, otherwise it starts an event. Event labels are the ids of their earliest
 member, event ids derive from them; ids that vanish get a redirect (to the event holding most
-of their former members) or a tombstone.
+of their former members) or a tombstone. A redirect always names a live event: when its target is
+absorbed in turn, it is republished pointing at the new survivor. The enriched records of earlier
+members whose event (or copy source) a step changed are republished with the live event id.
 
 State: ``store`` is a flat key-value map scoped to one block, values are JSON:
 
-- ``f/<id>`` the member's features (no body, no date mentions), written once;
+- ``f/<id>`` the member's features (no body, no date mentions), written once; ``x/<id>`` the body
+  and date mentions, read only to republish the member's enriched record when its event changes;
 - ``m/<id>`` its step (label joined, labels absorbed, copy of);
 - ``e/<label>`` the members that joined the label, the labels it absorbed, its most recent
   originals (the representatives scored against); ``merged_into`` once absorbed, so a member's
@@ -67,6 +70,7 @@ from talkwire.processors.records import (
     EventFrame,
     EventState,
     Location,
+    MemberText,
     Participant,
     PublishedEvent,
     Quote,
@@ -121,18 +125,13 @@ def cluster_article(store: MutableMapping[str, bytes], features: ArticleFeatures
     for member in [_add_member(state, features), *later]:
         fold.step(member)
     events, tombstones = fold.publish(limits)
+    relabelled = fold.relabelled()
     _evict(state, limits)
     state.flush()
     member = state.member(features.article_id)
     enriched = _labelled(state, features.enriched, member) if member else features.enriched
-    return ClusterResult(enriched=enriched, events=events, tombstones=tombstones, status="clustered")
-
-
-def label_article(store: MutableMapping[str, bytes], enriched: EnrichedArticle) -> EnrichedArticle | None:
-    """The article labelled with its current event; None when it is not (or no longer) a member."""
-    state = _State(store)
-    member = state.member(enriched.article.id)
-    return _labelled(state, enriched, member) if member else None
+    return ClusterResult(enriched=enriched, relabelled=relabelled, events=events, tombstones=tombstones,
+                         status="clustered")
 
 
 def _labelled(state: _State, enriched: EnrichedArticle, member: BlockMember) -> EnrichedArticle:
@@ -266,6 +265,14 @@ class _State:
     def raw_features(self, article_id: str) -> bytes:
         return self._get("f/" + article_id, bytes)
 
+    def enriched(self, article_id: str) -> EnrichedArticle:
+        """A member's enriched article as it came in, rebuilt from ``f/`` and ``x/``."""
+        # not the decoded cache: it drops the entities
+        enriched = ArticleFeatures.from_json(self.raw_features(article_id)).enriched
+        text = self._get("x/" + article_id, MemberText.from_json)
+        article = enriched.article.model_copy(update={"body": text.body})
+        return enriched.model_copy(update={"article": article, "dates": text.dates})
+
     def decoded(self, article_id: str) -> _Decoded:
         return _decode(self.raw_features(article_id))
 
@@ -346,6 +353,8 @@ def _slim(features: ArticleFeatures) -> ArticleFeatures:
 def _add_member(state: _State, features: ArticleFeatures) -> BlockMember:
     key = tuple(features.sort_key)
     state.put("f/" + features.article_id, _exact(_slim(features).to_json()))
+    enriched = features.enriched
+    state.put("x/" + features.article_id, _exact(MemberText(body=enriched.article.body, dates=enriched.dates).to_json()))
     for band in features.bands:
         _insert(state, "b/" + band, key, state.sort_keys)
     _insert(state, _hour_key(key), key, state.sort_keys)
@@ -399,6 +408,7 @@ class _Fold:
     def __init__(self, state: _State) -> None:
         self.state = state
         self.before: dict[str, list[str] | None] = {}  # label -> member ids when it was a live event
+        self.copy_before: dict[str, tuple[str | None, float | None]] = {}  # undone member -> (duplicate_of, similarity)
 
     def _touch(self, label: str) -> None:
         """Remember a label and the labels it was merged into, before the first change to them."""
@@ -462,6 +472,7 @@ class _Fold:
         """Take back the step of the latest member of the fold."""
         state, label, key = self.state, member.joined, tuple(member.sort_key)
         self._touch(label)
+        self.copy_before.setdefault(member.id, (member.duplicate_of, member.duplicate_similarity))
         event = state.edit_event(label)
         (event.copies if member.duplicate_of else event.originals).remove(key)
         for child in member.absorbed:
@@ -490,11 +501,29 @@ class _Fold:
         for label in sorted(l for l, former in self.before.items() if former is not None and state.resolve(l) != l):
             event_id, survivor = event_id_for(label), _survivor(state, self.before[label])
             if survivor is None:
-                tombstones.append(event_id)
-                state.delete("v/" + event_id)
+                gone = [event_id, *_redirects_to(state, event_id)]  # a redirect to a deleted event would be a dead end
+                tombstones += gone
+                for dead in gone:
+                    state.delete("v/" + dead)
             else:
                 _emit(state, CanonicalEvent(event_id=event_id, version=0, merged_into=event_id_for(survivor)), events)
         return events, tombstones
+
+    def relabelled(self) -> list[EnrichedArticle]:
+        """The enriched records of the earlier members whose event or copy source the call changed.
+
+        ``before`` lists every member of every touched live event, under its label before the call.
+        """
+        state, records = self.state, {}
+        for label, former in self.before.items():
+            for article_id in former or ():
+                member = state.member(article_id)
+                if member is None:
+                    continue
+                copy_now = (member.duplicate_of, member.duplicate_similarity)
+                if (label, self.copy_before.get(article_id, copy_now)) != (state.label_of(member), copy_now):
+                    records[article_id] = _labelled(state, state.enriched(article_id), member)
+        return [records[article_id] for article_id in sorted(records)]
 
 
 def _refresh(state: _State, event: EventState) -> None:
@@ -626,6 +655,7 @@ def _drop_member(state: _State, key: SortKey) -> None:
         meta.days.remove(_day(key))
     state.delete("m/" + article_id)
     state.delete("f/" + article_id)
+    state.delete("x/" + article_id)
     meta.members -= 1
 
 
@@ -654,20 +684,34 @@ def _survivor(state: _State, former: list[str]) -> str | None:
     return min(counts, key=lambda l: (-counts[l], l)) if counts else None
 
 
+def _redirects_to(state: _State, event_id: str) -> list[str]:
+    """The event ids currently published as redirects to this one."""
+    published = state.published(event_id)
+    aliases = published.aliases if published else []
+    return [alias for alias in aliases if (redirect := state.published(alias)) and redirect.merged_into == event_id]
+
+
 def _emit(state: _State, event: CanonicalEvent, out: list[CanonicalEvent]) -> None:
-    """Publish only when the record changed; the version is monotonic per event id."""
+    """Publish only when the record changed; the version is monotonic per event id.
+
+    A redirect takes over the redirects to its event: they are republished pointing at its
+    target, so a client never follows more than one hop.
+    """
     digest = hashlib.sha1(orjson.dumps(event.model_dump(mode="json", exclude={"version"}))).hexdigest()[:16]
     published = state.published(event.event_id)
     if published is not None and published.digest == digest:
         return
     version = (published.version if published else 0) + 1
-    aliases = published.aliases if published else []
+    moved = _redirects_to(state, event.event_id) if event.merged_into else []
+    aliases = [] if event.merged_into else published.aliases if published else []
     state.put("v/" + event.event_id, PublishedEvent(version=version, digest=digest, merged_into=event.merged_into, aliases=aliases))
     target = state.published(event.merged_into) if event.merged_into else None
     if target is not None and event.event_id not in target.aliases:
         target.aliases.append(event.event_id)
         state.put("v/" + event.merged_into, target)
     out.append(event.model_copy(update={"version": version}))
+    for alias in moved:
+        _emit(state, CanonicalEvent(event_id=alias, version=0, merged_into=event.merged_into), out)
 
 
 # --------------------------------------------------------------------------- canonical event

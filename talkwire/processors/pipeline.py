@@ -14,7 +14,7 @@ from typing import Protocol
 
 import orjson
 
-from talkwire.processors.clustering import blocking_key, cluster_article, label_article
+from talkwire.processors.clustering import blocking_key, cluster_article
 from talkwire.processors.dead_letters import make_dead_letter
 from talkwire.processors.errors import InputError
 from talkwire.processors.features import build_features
@@ -101,7 +101,7 @@ class OfflinePipeline:
                 dead_letters.extend(replay.add(features))
         return ReplayResult(
             events=replay.live_events(),
-            enriched=replay.final_articles(),
+            enriched=list(replay.articles.values()),
             dead_letters=dead_letters,
             seconds=round(time.perf_counter() - started, 3),
         )
@@ -121,13 +121,13 @@ class OfflinePipeline:
 
 
 class _Replay:
-    """Block stores and the events topic as dicts: what the cluster agent keeps in tables."""
+    """Block stores and the output topics as dicts: what the cluster agent keeps in tables and publishes."""
 
     def __init__(self, settings: Settings) -> None:
         self.limits = settings.limits
         self.stores: dict[str, dict[str, bytes]] = {}
         self.events: dict[str, CanonicalEvent] = {}
-        self.articles: dict[str, tuple[str, EnrichedArticle]] = {}  # id -> (block, as published)
+        self.articles: dict[str, EnrichedArticle] = {}  # id -> latest published (relabelled when its event moved)
 
     def add(self, features: ArticleFeatures) -> list[DeadLetter]:
         key = blocking_key(features)
@@ -140,7 +140,9 @@ class _Replay:
                                  key=article.id, article_id=article.id)
             ]
         if result.status != "redelivery":
-            self.articles[features.article_id] = (key, result.enriched)
+            self.articles[features.article_id] = result.enriched
+        for enriched in result.relabelled:
+            self.articles[enriched.article.id] = enriched
         for event in result.events:
             self.events[event.event_id] = event
         for event_id in result.tombstones:
@@ -150,21 +152,3 @@ class _Replay:
     def live_events(self) -> list[CanonicalEvent]:
         live = [event for event in self.events.values() if event.merged_into is None]
         return sorted(live, key=lambda event: (event.first_seen or "", event.event_id))
-
-    def final_articles(self) -> list[EnrichedArticle]:
-        """Enriched articles labelled with their final event (an event may have been renamed since)."""
-        labelled = []
-        for key, enriched in self.articles.values():
-            final = label_article(self.stores[key], enriched)
-            if final is None and enriched.event_id is not None:
-                final = self._followed(enriched)
-            labelled.append(final or enriched)
-        return labelled
-
-    def _followed(self, enriched: EnrichedArticle) -> EnrichedArticle:
-        """An evicted member keeps its event, following redirects published after it was placed."""
-        event_id, seen = enriched.event_id, set()
-        while event_id in self.events and self.events[event_id].merged_into and event_id not in seen:
-            seen.add(event_id)
-            event_id = self.events[event_id].merged_into
-        return enriched.model_copy(update={"event_id": event_id})

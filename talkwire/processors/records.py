@@ -155,7 +155,10 @@ class EnrichedArticle(Record):
     frame: EventFrame | None = Field(default=None, description="None for unsupported languages")
     duplicate_of: str | None = Field(default=None, description="id of the earlier article this one is a wire copy of")
     duplicate_similarity: float | None = None
-    event_id: str | None = Field(default=None, description="canonical event the article was placed in when processed")
+    event_id: str | None = Field(
+        default=None,
+        description="the live canonical event holding the article; the record is republished when a merge or a late earlier report moves it",
+    )
 
 
 # --------------------------------------------------------------------------- events
@@ -179,7 +182,10 @@ class CanonicalEvent(Record):
 
     event_id: str
     version: int = Field(description="monotonic per event_id")
-    merged_into: str | None = None
+    merged_into: str | None = Field(
+        default=None,
+        description="set on a redirect: the live event that absorbed this one (one hop: a redirect is republished when its target is absorbed in turn)",
+    )
     event_type: EventType = "other"
     parties: list[str] = Field(default_factory=list)
     location: Location = Field(default_factory=Location)
@@ -269,13 +275,20 @@ class EventState(Record):
     index_keys: list[str] = Field(default_factory=list, description="the day indexes this label is listed in")
 
 
+class MemberText(Record):
+    """What the stored features of a member leave out of its enriched article (``x/<id>``), to republish it."""
+
+    body: str
+    dates: list[DateMention] = Field(default_factory=list)
+
+
 class PublishedEvent(Record):
     """What was last published for one event id (``v/<event id>``)."""
 
     version: int
     digest: str
     merged_into: str | None = None
-    aliases: list[str] = Field(default_factory=list, description="event ids published as redirects to this one")
+    aliases: list[str] = Field(default_factory=list, description="event ids published as redirects to this one (never to an event that is itself a redirect)")
 
 
 class BlockMeta(Record):
@@ -288,6 +301,9 @@ class BlockMeta(Record):
 
 class ClusterResult(Record):
     enriched: EnrichedArticle
+    relabelled: list[EnrichedArticle] = Field(
+        default_factory=list, description="earlier members whose event or copy source changed, republished"
+    )
     events: list[CanonicalEvent] = Field(default_factory=list, description="changed events, redirects included")
     tombstones: list[str] = Field(default_factory=list, description="event ids to delete")
     status: Literal["clustered", "redelivery", "conflict", "unclustered"]

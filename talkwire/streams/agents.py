@@ -202,7 +202,8 @@ def register_agents(app: faust.App, settings: Settings) -> Topology:
 
     async def publish(result: ClusterResult) -> None:
         """Send the outputs of one clustering step and wait until the broker has them."""
-        sends = [topology.enriched.send(key=result.enriched.article.id.encode(), value=result.enriched.to_json())]
+        sends = [topology.enriched.send(key=e.article.id.encode(), value=e.to_json())
+                 for e in [result.enriched, *result.relabelled]]
         sends += [topology.events.send(key=e.event_id.encode(), value=e.to_json()) for e in result.events]
         sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in result.tombstones]
         deliveries = [await send for send in sends]
