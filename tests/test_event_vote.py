@@ -35,3 +35,16 @@ def test_the_venue_of_a_meeting_is_voted_by_the_articles_that_name_one():
              for c, p in ((None, None), ("RU", "Sochi"), (None, None))]
     roster, items = members(*talks)
     assert build_event("ev-1", roster, items, Limits()).location.place == "Sochi"
+
+
+def test_sources_counts_outlets_and_independent_reports_counts_originals():
+    """An AFP story republished by two outlets, one of them twice under a differently spelt name,
+    plus a Reuters report: three outlets published it, two independent reports."""
+    frame = EventFrame(event_type="summit", parties=["RU", "TR"])
+    reports = [("afp", "AFP", None), ("soir", "Le Soir", "afp"), ("soir2", "le  SOIR", "afp"),
+               ("libre", "La Libre", "afp"), ("rtrs", "Reuters", None)]
+    items = [synthetic_features(i, topic="t", source=source, frame=frame) for i, source, _ in reports]
+    roster = [BlockMember(id=item.article_id, sort_key=item.sort_key, content_hash=item.content_hash,
+                          duplicate_of=copy_of) for item, (_, _, copy_of) in zip(items, reports)]
+    event = build_event("ev-1", roster, items, Limits())
+    assert (event.sources, event.independent_reports) == (4, 2)

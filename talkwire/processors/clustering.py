@@ -794,11 +794,17 @@ def build_event(
         title=originals[0].enriched.article.title,
         first_seen=items[0].enriched.article.published_at,
         last_updated=items[-1].enriched.article.published_at,
-        sources=len({item.enriched.article.source for item in items}),
+        sources=len({_outlet_key(item.enriched.article.source) for item in items}),
+        independent_reports=sum(1 for m in roster if not m.duplicate_of),
         articles=refs[: limits.max_articles_per_event],
         provenance=provenance,
         confidence=confidence,
     )
+
+
+def _outlet_key(outlet: str) -> str:
+    """An outlet name compared ignoring case and spacing ("Le Soir", "le  soir")."""
+    return " ".join(outlet.casefold().split())
 
 
 def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:

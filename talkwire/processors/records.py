@@ -200,7 +200,17 @@ class CanonicalEvent(Record):
     title: str = Field(default="", description="title of the earliest original report")
     first_seen: str | None = Field(default=None, description="published_at of the earliest report")
     last_updated: str | None = Field(default=None, description="published_at of the latest report")
-    sources: int = Field(default=0, description="number of distinct outlets")
+    sources: int = Field(
+        default=0,
+        description="number of distinct outlets that published a report of the event, wire copies included (an outlet "
+        "republishing an agency story published it too); names compared ignoring case and spacing; a report whose "
+        "outlet is unknown is not counted. How many independent reports there are is independent_reports",
+    )
+    independent_reports: int = Field(
+        default=0,
+        description="number of reports that are not a wire copy of another: an agency story republished by ten "
+        "outlets counts once",
+    )
     articles: list[ArticleRef] = Field(default_factory=list)
     # each list is capped like ``articles`` (Limits.max_articles_per_event): the earliest supporters in replay order
     provenance: dict[str, list[str]] = Field(default_factory=dict, description="per field, the ids of the articles its value came from")
