@@ -48,3 +48,47 @@ def test_sources_counts_outlets_and_independent_reports_counts_originals():
                           duplicate_of=copy_of) for item, (_, _, copy_of) in zip(items, reports)]
     event = build_event("ev-1", roster, items, Limits())
     assert (event.sources, event.independent_reports) == (4, 2)
+
+
+def report(article_id, hour, *, title="", language="fr", dispatch=False, body=None):
+    return synthetic_features(article_id, topic="t", published_at=f"2022-03-03T{hour:02d}:00:00+00:00", title=title,
+                              language=language, body=body, source="dispatch" if dispatch else f"Outlet {article_id}",
+                              frame=EventFrame(event_type="negotiation_round", parties=["RU", "UA"]),
+                              input_format="dispatch" if dispatch else "json")
+
+
+def event_of(*items, copies=None):
+    copies = copies or {}
+    roster = [BlockMember(id=item.article_id, sort_key=item.sort_key, content_hash=item.content_hash,
+                          duplicate_of=copies.get(item.article_id)) for item in items]
+    return build_event("ev-1", roster, list(items), Limits())
+
+
+def test_the_event_title_is_the_best_titled_report_not_the_untitled_first_dispatch():
+    """First report a title-less dispatch, then an English original, a French one and a French copy:
+    the title is the French original's (an original, in the language of most reports)."""
+    event = event_of(
+        report("d", 8, dispatch=True, body="Ce jeudi avait lieu une deuxième session de pourparlers.\n\nSuite."),
+        report("e", 9, title="Second round of talks ends", language="en"),
+        report("f", 10, title="Deuxième session de pourparlers"),
+        report("g", 11, title="Copie reprise"),
+        copies={"g": "f"},
+    )
+    assert event.title == "Deuxième session de pourparlers"
+
+
+def test_a_dispatch_shows_its_lead_and_the_agency_it_credits_not_its_id_and_dispatch():
+    long_lead = "Ce jeudi avait lieu une deuxième session de pourparlers " + "entre les deux délégations " * 6 + "."
+    event = event_of(
+        report("d1", 8, dispatch=True, body=long_lead + " Puis une autre phrase.\n\nSuite du texte."),
+        report("d2", 9, dispatch=True, body="Kiev (AFP) - Les délégations se sont séparées lundi. Elles se reverront."),
+        report("d3", 10, dispatch=True, body="KYIV, April 9 (Reuters) - Talks ended on Monday.\n\nMore text."),
+    )
+    refs = {ref.id: ref for ref in event.articles}
+    assert [refs[i].source for i in ("d1", "d2", "d3")] == [None, "AFP", "Reuters"]
+    assert refs["d2"].title == "Les délégations se sont séparées lundi."
+    assert refs["d3"].title == "Talks ended on Monday."
+    assert refs["d1"].title.endswith("…") and len(refs["d1"].title) <= 120
+    assert refs["d1"].title.startswith("Ce jeudi avait lieu une deuxième session de pourparlers entre")
+    assert event.title == refs["d1"].title  # no report has a title: the earliest's lead
+    assert event.sources == 3  # AFP, Reuters and the unknown outlet of d1

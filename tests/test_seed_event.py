@@ -75,6 +75,7 @@ def test_seed_and_same_evening_rewrite_are_one_event_with_two_sources(replay, co
     event = event_of(replay, SEED_PATH.stem)
     assert {ref.id for ref in event.articles} == {SEED_PATH.stem, rewrite["id"]}
     assert event.sources == 2
+    assert event.title == rewrite["title"]  # the seed dispatch, reported first, has no title
     assert event.event_type == "negotiation_round"
     assert event.round == 2
     assert event.parties == ["RU", "UA"]
@@ -108,3 +109,7 @@ def test_replay_command_prints_the_seed_event(capsys: pytest.CaptureFixture[str]
     assert event["location"] == {"place": "Belovejskaïa Poucha", "region": "Brest", "country": "BY"}
     assert (event["date"], event["date_precision"]) == ("2022-03", "month")
     assert event["sources"] == 1 and [ref["id"] for ref in event["articles"]] == [SEED_PATH.stem]
+    # a dispatch has no title and names no agency: shown by its lead sentence, its outlet unknown
+    lead = "Ce jeudi avait lieu une deuxième session de pourparlers entre l'Ukraine et la Russie, à Belovejskaïa Poucha, au Bélarus."
+    assert event["title"] == event["articles"][0]["title"] == lead
+    assert event["articles"][0]["source"] is None

@@ -722,6 +722,7 @@ class _Vote:
     article_id: str
     weight: float
     frame: EventFrame
+    language: str | None
 
 
 def build_event(
@@ -732,14 +733,14 @@ def build_event(
 ) -> CanonicalEvent:
     """The merged frame of an event's members (in replay order), by weighted vote."""
     votes = [
-        _Vote(m.id, COPY_WEIGHT if m.duplicate_of else 1.0, item.enriched.frame or EventFrame())
+        _Vote(m.id, COPY_WEIGHT if m.duplicate_of else 1.0, item.enriched.frame or EventFrame(), item.enriched.language)
         for m, item in zip(roster, items)
     ]
     provenance: dict[str, list[str]] = {}
     confidence: dict[str, float] = {}
 
     def decide(name: str, value_of) -> object:
-        value, supporters, share = _vote(votes, value_of)
+        value, supporters, share = _vote(votes, lambda vote: value_of(vote.frame))
         if supporters:
             provenance[name] = supporters[: limits.max_articles_per_event]
             backing = set(supporters)
@@ -754,7 +755,7 @@ def build_event(
     has_venue = event_type not in NO_VENUE_TYPES
     country = decide("location", lambda f: f.location.country) if has_venue else None
     place_votes = [v for v in votes if v.frame.location.country == country] if has_venue else []
-    place = _vote(place_votes, lambda f: (f.location.place, f.location.region) if f.location.place else None)[0]
+    place = _vote(place_votes, lambda v: (v.frame.location.place, v.frame.location.region) if v.frame.location.place else None)[0]
     day = decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date and f.date_precision == "day" else None)
     when = day or decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date else None)
     round_number = decide("round", lambda f: f.round)
@@ -763,13 +764,14 @@ def build_event(
         backing = [v.article_id for v in votes if set(v.frame.outcomes) & set(outcomes)]
         provenance["outcomes"] = backing[: limits.max_articles_per_event]
     originals = [item for m, item in zip(roster, items) if not m.duplicate_of] or items
+    language = _vote(votes, lambda vote: vote.language)[0]
     refs = [
         ArticleRef(
             id=m.id,
-            source=item.enriched.article.source,
+            source=item.outlet,
             published_at=item.enriched.article.published_at,
             duplicate_of=m.duplicate_of,
-            title=item.enriched.article.title,
+            title=item.display_title,
             language=item.enriched.language,
         )
         for m, item in zip(roster, items)
@@ -791,10 +793,10 @@ def build_event(
         outcome_phrases=_unique(p for v in votes for p in v.frame.outcome_phrases)[:10],
         participants=_participants(votes),
         quotes=_best_quotes(originals),
-        title=originals[0].enriched.article.title,
+        title=_event_title(roster, items, language) or originals[0].display_title,
         first_seen=items[0].enriched.article.published_at,
         last_updated=items[-1].enriched.article.published_at,
-        sources=len({_outlet_key(item.enriched.article.source) for item in items}),
+        sources=len({_outlet_key(ref.source) for ref in refs}),
         independent_reports=sum(1 for m in roster if not m.duplicate_of),
         articles=refs[: limits.max_articles_per_event],
         provenance=provenance,
@@ -802,9 +804,20 @@ def build_event(
     )
 
 
-def _outlet_key(outlet: str) -> str:
-    """An outlet name compared ignoring case and spacing ("Le Soir", "le  soir")."""
-    return " ".join(outlet.casefold().split())
+def _event_title(roster: list[BlockMember], items: list[ArticleFeatures], language: str | None) -> str:
+    """The title of the best titled report: an original before a copy, then one in the event's
+    language, then the earliest; "" when no report has a title."""
+    ranked = [
+        (m.duplicate_of is not None, item.enriched.language != language, index)
+        for index, (m, item) in enumerate(zip(roster, items))
+        if item.enriched.article.title
+    ]
+    return items[min(ranked)[2]].enriched.article.title if ranked else ""
+
+
+def _outlet_key(outlet: str | None) -> str | None:
+    """An outlet name compared ignoring case and spacing ("Le Soir", "le  soir"); None stays None."""
+    return " ".join(outlet.casefold().split()) if outlet else None
 
 
 def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
@@ -812,7 +825,7 @@ def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
     totals: dict[object, float] = {}
     first_seen: dict[object, int] = {}
     for index, vote in enumerate(votes):
-        value = value_of(vote.frame)
+        value = value_of(vote)
         if value is None:
             continue
         totals[value] = totals.get(value, 0.0) + vote.weight
@@ -820,7 +833,7 @@ def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
     if not totals:
         return None, [], 0.0
     winner = min(totals, key=lambda value: (-totals[value], first_seen[value]))
-    supporters = [v.article_id for v in votes if value_of(v.frame) == winner]
+    supporters = [v.article_id for v in votes if value_of(v) == winner]
     return winner, supporters, totals[winner] / sum(totals.values())
 
 

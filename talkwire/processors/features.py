@@ -11,12 +11,14 @@ import numpy as np
 from talkwire.processors.embedding import embed, encode_vector, title_and_lead
 from talkwire.processors.fingerprint import NUM_PERM, band_keys, encode_signature, minhash_signature
 from talkwire.processors.parsing import article_sort_key
+from talkwire.processors.reports import display_title, report_outlet
 from talkwire.processors.records import (
     Article,
     ArticleFeatures,
     EnrichedArticle,
     EntityMention,
     EventFrame,
+    InputFormat,
     Location,
 )
 
@@ -47,6 +49,8 @@ def features_with_vector(
         shingles=shingle_count,
         bands=band_keys(signature),
         embedding=None if vector is None else encode_vector(vector),
+        outlet=report_outlet(enriched.article),
+        display_title=display_title(enriched.article),
         enriched=enriched,
     )
 
@@ -63,6 +67,7 @@ def synthetic_features(
     frame: EventFrame | None = None,
     people: list[str] | None = None,
     fingerprint: tuple[np.ndarray, int] | None = None,
+    input_format: InputFormat = "json",
 ) -> ArticleFeatures:
     """Features built without any model, for tests and benchmarks.
 
@@ -78,6 +83,7 @@ def synthetic_features(
         language=language,
         title=title,
         body=text,
+        input_format=input_format,
         content_hash=hashlib.sha256(f"{title}\n\n{text}".encode()).hexdigest()[:32],
     )
     enriched = EnrichedArticle(

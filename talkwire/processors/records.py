@@ -166,10 +166,12 @@ class EnrichedArticle(Record):
 
 class ArticleRef(Record):
     id: str
-    source: str
+    source: str | None = Field(description="the outlet; for a plain-text dispatch the news agency its lead credits, "
+                               "None when it names none")
     published_at: str
     duplicate_of: str | None = None
-    title: str = ""
+    title: str = Field(default="", description="the report's title; for an untitled report (a dispatch) its lead "
+                       "sentence without the dateline, shortened")
     language: str | None = None
 
 
@@ -197,14 +199,18 @@ class CanonicalEvent(Record):
     outcome_phrases: list[str] = Field(default_factory=list)
     participants: list[Participant] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list, description="best quotes, at most a few")
-    title: str = Field(default="", description="title of the earliest original report")
+    title: str = Field(
+        default="",
+        description="title of the best titled report: an original before a wire copy, then one in the language of "
+        "most reports, then the earliest; when no report has a title, the lead sentence of the earliest",
+    )
     first_seen: str | None = Field(default=None, description="published_at of the earliest report")
     last_updated: str | None = Field(default=None, description="published_at of the latest report")
     sources: int = Field(
         default=0,
         description="number of distinct outlets that published a report of the event, wire copies included (an outlet "
-        "republishing an agency story published it too); names compared ignoring case and spacing; a report whose "
-        "outlet is unknown is not counted. How many independent reports there are is independent_reports",
+        "republishing an agency story published it too); names compared ignoring case and spacing; the reports whose "
+        "outlet is unknown (dispatches crediting no agency) count together as one outlet. How many independent reports there are is independent_reports",
     )
     independent_reports: int = Field(
         default=0,
@@ -256,6 +262,8 @@ class ArticleFeatures(Record):
     shingles: int = Field(description="size of the body's shingle set, for containment estimates")
     bands: list[str] = Field(default_factory=list, description="LSH band keys of the signature")
     embedding: str | None = Field(default=None, description="base64 float16 unit vector of title + lead")
+    outlet: str | None = Field(default=None, description="the outlet an event shows for the report (reports.report_outlet)")
+    display_title: str = Field(default="", description="the title an event shows for the report (reports.display_title)")
     enriched: EnrichedArticle
 
 
