@@ -2,7 +2,7 @@
 
 from talkwire.processors.clustering import build_event
 from talkwire.processors.features import synthetic_features
-from talkwire.processors.records import BlockMember, EventFrame, Location
+from talkwire.processors.records import BlockMember, EventFrame, Location, Participant
 from talkwire.settings import Limits
 
 
@@ -92,3 +92,22 @@ def test_a_dispatch_shows_its_lead_and_the_agency_it_credits_not_its_id_and_disp
     assert refs["d1"].title.startswith("Ce jeudi avait lieu une deuxième session de pourparlers entre")
     assert event.title == refs["d1"].title  # no report has a title: the earliest's lead
     assert event.sources == 3  # AFP, Reuters and the unknown outlet of d1
+
+
+def speaker(article_id, hour, role, language):
+    return synthetic_features(article_id, topic="t", published_at=f"2022-03-03T{hour:02d}:00:00+00:00",
+                              language=language, frame=EventFrame(event_type="phone_call", parties=["FR", "RU"],
+                              participants=[Participant(name="Emmanuel Macron", role=role, party="FR")]))
+
+
+def test_a_participant_role_keeps_the_event_language_until_the_vote_changes():
+    """Versions of one mostly French event: an English report published before the others (so
+    first in replay order) or after them does not turn 'président' into 'President'; once most
+    reports are English, the role is English."""
+    fr1, fr2, fr5 = (speaker(i, h, r, "fr") for i, h, r in (("fr1", 10, "président"), ("fr2", 11, "Président"),
+                                                              ("fr5", 15, "président")))
+    en0, en3, en4 = (speaker(i, h, "President", "en") for i, h in (("en0", 8), ("en3", 12), ("en4", 13)))
+    versions = [event_of(*items) for items in ([fr1, fr2], [en0, fr1, fr2], [en0, fr1, fr2, en3, fr5])]
+    assert [[(p.name, p.role) for p in event.participants] for event in versions] == [
+        [("Emmanuel Macron", "président")]] * 3
+    assert event_of(en0, fr1, fr2, en3, en4, fr5, speaker("en6", 16, "President", "en")).participants[0].role == "President"

@@ -791,7 +791,7 @@ def build_event(
         round=round_number,
         outcomes=outcomes,
         outcome_phrases=_unique(p for v in votes for p in v.frame.outcome_phrases)[:10],
-        participants=_participants(votes),
+        participants=_participants(votes, language),
         quotes=_best_quotes(originals),
         title=_event_title(roster, items, language) or originals[0].display_title,
         first_seen=items[0].enriched.article.published_at,
@@ -848,17 +848,34 @@ def _outcomes(votes: list[_Vote]) -> list[str]:
     return sorted(label for label, w in weight.items() if w >= total / 3)
 
 
-def _participants(votes: list[_Vote]) -> list[Participant]:
+def _participants(votes: list[_Vote], language: str | None) -> list[Participant]:
+    """The most supported people, each as its first report names it, with the role the vote gives."""
     support: dict[str, float] = {}
     first: dict[str, Participant] = {}
     for vote in votes:
         for person in vote.frame.participants:
             support[person.name] = support.get(person.name, 0.0) + vote.weight
-            known = first.setdefault(person.name, person)
-            if known.role is None and person.role:
-                first[person.name] = known.model_copy(update={"role": person.role})
-    ranked = sorted(support, key=lambda name: (-support[name], name))
-    return [first[name] for name in ranked[:MAX_PARTICIPANTS]]
+            first.setdefault(person.name, person)
+    ranked = sorted(support, key=lambda name: (-support[name], name))[:MAX_PARTICIPANTS]
+    return [first[name].model_copy(update={"role": _role(votes, name, language)}) for name in ranked]
+
+
+def _role(votes: list[_Vote], name: str, language: str | None) -> str | None:
+    """A participant's role by the weighted vote of the reports in the event's language that give
+    one (else of all reports), case aside; ties: earliest. A report in another language cannot
+    change it, so the role does not flip between languages from one version to the next."""
+    surfaces: dict[str, str] = {}  # folded role -> as its earliest voter wrote it
+
+    def folded(vote: _Vote) -> str | None:
+        role = next((person.role for person in vote.frame.participants if person.name == name and person.role), None)
+        if role is None:
+            return None
+        key = " ".join(role.casefold().split())
+        surfaces.setdefault(key, role)
+        return key
+
+    winner = _vote([v for v in votes if v.language == language], folded)[0] or _vote(votes, folded)[0]
+    return surfaces.get(winner)
 
 
 def _best_quotes(originals: list[ArticleFeatures]) -> list[Quote]:

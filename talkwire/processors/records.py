@@ -197,7 +197,11 @@ class CanonicalEvent(Record):
     round: int | None = None
     outcomes: list[str] = Field(default_factory=list)
     outcome_phrases: list[str] = Field(default_factory=list)
-    participants: list[Participant] = Field(default_factory=list)
+    participants: list[Participant] = Field(
+        default_factory=list,
+        description="people, most reported first; a role is the one most of the weight of the reports in the event's "
+        "language gives (copies weigh less, case aside, ties: earliest), so it keeps one language",
+    )
     quotes: list[Quote] = Field(default_factory=list, description="best quotes, at most a few")
     title: str = Field(
         default="",
