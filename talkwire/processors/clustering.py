@@ -703,7 +703,7 @@ def _emit(state: _State, event: CanonicalEvent, out: list[CanonicalEvent]) -> No
         return
     version = (published.version if published else 0) + 1
     moved = _redirects_to(state, event.event_id) if event.merged_into else []
-    aliases = [] if event.merged_into else published.aliases if published else []
+    aliases = published.aliases if published and not event.merged_into else []
     state.put("v/" + event.event_id, PublishedEvent(version=version, digest=digest, merged_into=event.merged_into, aliases=aliases))
     target = state.published(event.merged_into) if event.merged_into else None
     if target is not None and event.event_id not in target.aliases:
@@ -796,7 +796,7 @@ def build_event(
         title=_event_title(roster, items, language) or originals[0].display_title,
         first_seen=items[0].enriched.article.published_at,
         last_updated=items[-1].enriched.article.published_at,
-        sources=len({_outlet_key(ref.source) for ref in refs}),
+        sources=len({_folded(ref.source) if ref.source else None for ref in refs}),
         independent_reports=sum(1 for m in roster if not m.duplicate_of),
         articles=refs[: limits.max_articles_per_event],
         provenance=provenance,
@@ -815,9 +815,10 @@ def _event_title(roster: list[BlockMember], items: list[ArticleFeatures], langua
     return items[min(ranked)[2]].enriched.article.title if ranked else ""
 
 
-def _outlet_key(outlet: str | None) -> str | None:
-    """An outlet name compared ignoring case and spacing ("Le Soir", "le  soir"); None stays None."""
-    return " ".join(outlet.casefold().split()) if outlet else None
+@lru_cache(maxsize=DECODED_CACHE_SIZE)  # the same few outlet names and roles, for every member of every event
+def _folded(name: str) -> str:
+    """A name as compared ignoring case and spacing ("Le Soir", "le  soir")."""
+    return " ".join(name.casefold().split())
 
 
 def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
@@ -857,25 +858,26 @@ def _participants(votes: list[_Vote], language: str | None) -> list[Participant]
             support[person.name] = support.get(person.name, 0.0) + vote.weight
             first.setdefault(person.name, person)
     ranked = sorted(support, key=lambda name: (-support[name], name))[:MAX_PARTICIPANTS]
-    return [first[name].model_copy(update={"role": _role(votes, name, language)}) for name in ranked]
+    roles = _roles(votes, language)
+    return [first[name].model_copy(update={"role": roles.get(name)}) for name in ranked]
 
 
-def _role(votes: list[_Vote], name: str, language: str | None) -> str | None:
-    """A participant's role by the weighted vote of the reports in the event's language that give
-    one (else of all reports), case aside; ties: earliest. A report in another language cannot
-    change it, so the role does not flip between languages from one version to the next."""
-    surfaces: dict[str, str] = {}  # folded role -> as its earliest voter wrote it
-
-    def folded(vote: _Vote) -> str | None:
-        role = next((person.role for person in vote.frame.participants if person.name == name and person.role), None)
-        if role is None:
-            return None
-        key = " ".join(role.casefold().split())
-        surfaces.setdefault(key, role)
-        return key
-
-    winner = _vote([v for v in votes if v.language == language], folded)[0] or _vote(votes, folded)[0]
-    return surfaces.get(winner)
+def _roles(votes: list[_Vote], language: str | None) -> dict[str, str]:
+    """Each person's role by the weighted vote of the reports in the event's language that give
+    one (else of all reports), case aside; ties: earliest, spelt as its earliest voter wrote it.
+    A report in another language cannot change it, so a role does not flip between languages
+    from one version to the next."""
+    overall: dict[str, dict[str, list]] = {}  # name -> folded role -> [weight, first index, surface]
+    in_language: dict[str, dict[str, list]] = {}
+    for index, vote in enumerate(votes):
+        for person in vote.frame.participants:
+            if not person.role:
+                continue
+            key = _folded(person.role)
+            for tally in (overall, in_language) if vote.language == language else (overall,):
+                entry = tally.setdefault(person.name, {}).setdefault(key, [0.0, index, person.role])
+                entry[0] += vote.weight
+    return {name: min(options.values(), key=lambda e: (-e[0], e[1]))[2] for name, options in (overall | in_language).items()}
 
 
 def _best_quotes(originals: list[ArticleFeatures]) -> list[Quote]:
