@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections import Counter
-
 import orjson
 import pytest
 from kafka_helpers import produce
@@ -59,6 +57,17 @@ def test_lost_state_directory_is_restored_from_changelogs(stream_settings: Setti
 
     figures = assert_effectively_once(outcome, ids, expected, dead_letter_reasons=("duplicate_id_conflict",))
     assert orjson.loads(outcome.dead_letters[0].value)["article_id"] == conflict_id
-    per_id = Counter(r.key for r in outcome.enriched)
-    assert [key for key, _ in first[:RESENT] if per_id[key] != 1] == []  # the resends were redeliveries
+    # the resends were redeliveries: no resent article repeats its record (a record is published
+    # again only when a later step moves the article to another event, and then it differs)
+    assert [key for key, _ in first[:RESENT] if key in repeated_records(outcome.enriched)] == []
     print(f"state dir deleted after {len(first)} articles; new output {recovery_s:.1f} s after the restart; {figures}")
+
+
+def repeated_records(records) -> set:
+    """Keys whose record was published twice in a row with the same value."""
+    latest, repeated = {}, set()
+    for record in records:
+        if latest.get(record.key) == record.value:
+            repeated.add(record.key)
+        latest[record.key] = record.value
+    return repeated
