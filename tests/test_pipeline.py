@@ -89,3 +89,10 @@ def test_readers_accept_arrays_objects_and_dispatch_files(tmp_path):
     messages = list(read_messages(tmp_path))
     assert [m.key for m in messages] == ["dispatch", None, None, None]
     assert len(messages) == 4
+
+
+def test_an_event_links_each_report_its_producer_gave_a_url():
+    result = run([RawMessage(value=message("a", "2022-03-03T18:00:00+01:00", WIRE, ROUND2, url="https://example.org/a")),
+                  RawMessage(value=message("b", "2022-03-03T19:00:00+01:00", WIRE, ROUND2))])
+    (event,) = result.events
+    assert {ref.id: ref.url for ref in event.articles} == {"a": "https://example.org/a", "b": None}

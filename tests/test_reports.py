@@ -4,7 +4,7 @@ import pytest
 
 from talkwire.processors.parsing import parse_dispatch
 from talkwire.processors.records import Article
-from talkwire.processors.reports import DISPLAY_TITLE_CHARS, display_title, report_outlet
+from talkwire.processors.reports import DISPLAY_TITLE_CHARS, display_title, report_outlet, report_url
 from talkwire.settings import Limits
 
 
@@ -38,3 +38,16 @@ def test_a_json_article_keeps_its_source_and_title():
     article = Article(id="a", source="Le Soir", published_at="2022-03-03T10:00:00+00:00", published_precision="day",
                       title="Un titre", body="Kiev (AFP) - Un texte.", content_hash="h")
     assert (report_outlet(article), display_title(article)) == ("Le Soir", "Un titre")
+
+
+@pytest.mark.parametrize("url, kept", [
+    ("https://www.example-news.fr/monde/pourparlers", True),
+    ("http://example.org/a?b=1", True),
+    ("javascript:alert(1)", False),
+    ("https://example.org/with space", False),
+    (42, False),
+])
+def test_a_report_link_is_kept_only_when_it_is_a_web_url(url, kept):
+    article = Article(id="a", source="S", published_at="2022-03-03T10:00:00+00:00", published_precision="day",
+                      body="x", content_hash="h", extra={"url": url})
+    assert report_url(article) == (url if kept else None)

@@ -77,6 +77,7 @@ from talkwire.processors.records import (
     Quote,
     Record,
 )
+from talkwire.processors.reports import report_url
 from talkwire.processors.tracks import track_id
 from talkwire.settings import Limits
 
@@ -808,6 +809,7 @@ def build_event(
             duplicate_of=m.duplicate_of,
             title=item.display_title,
             language=item.enriched.language,
+            url=report_url(item.enriched.article),
         )
         for m, item in zip(roster, items)
     ]

@@ -176,6 +176,7 @@ class ArticleRef(Record):
     title: str = Field(default="", description="the report's title; for an untitled report (a dispatch) its lead "
                        "sentence without the dateline, shortened")
     language: str | None = None
+    url: str | None = Field(default=None, description="the report's http(s) link, when its producer gave one (field url)")
 
 
 class CanonicalEvent(Record):

@@ -51,3 +51,12 @@ def display_title(article: Article) -> str:
     if len(sentence) <= DISPLAY_TITLE_CHARS:
         return sentence
     return sentence[: DISPLAY_TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+_WEB_LINK = re.compile(r"https?://[^\s\"'<>]{1,2000}", re.IGNORECASE)
+
+
+def report_url(article: Article) -> str | None:
+    """The report's web link from the producer's ``url`` field; None unless it is a plain http(s) URL."""
+    url = article.extra.get("url")
+    return url if isinstance(url, str) and _WEB_LINK.fullmatch(url) else None
