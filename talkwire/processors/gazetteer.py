@@ -97,7 +97,11 @@ def fold(text: str) -> str:
 
 
 def _french_forms(adjective: str) -> list[str]:
-    """Masculine singular adjective -> its feminine and plural forms (ukrainien -> ukrainienne...)."""
+    """Masculine singular adjective -> its feminine and plural forms (ukrainien -> ukrainienne...);
+    an irregular feminine is given after a slash ("grec/grecque")."""
+    if "/" in adjective:
+        masculine, feminine = adjective.split("/", 1)
+        return [masculine, _plural(masculine, "s"), feminine, feminine + "s"]
     if adjective.endswith("en"):
         return [adjective, adjective + "ne", adjective + "s", adjective + "nes"]
     if adjective.endswith("e"):
@@ -105,6 +109,17 @@ def _french_forms(adjective: str) -> list[str]:
     if adjective.endswith(("s", "x")):
         return [adjective, adjective + "e", adjective + "es"]
     return [adjective, adjective + "e", adjective + "s", adjective + "es"]
+
+
+def _english_forms(word: str) -> list[str]:
+    """An English demonym and its plural (Afghan -> Afghans); British, Dutch, Chinese, Swiss have none."""
+    if word.endswith(("sh", "ch", "ese", "ss", "'s", ".")) or word.isupper():
+        return [word]
+    return [word, _plural(word, "s")]
+
+
+def _plural(word: str, suffix: str) -> str:
+    return word if word.endswith(("s", "x", "z")) else word + suffix
 
 
 def _read(name: str) -> Any:
@@ -126,17 +141,16 @@ def _add_countries(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
         gazetteer.add(GazetteerEntry("country", code, names[-1]), names)
     for code, names in data.get("seats", {}).items():
         gazetteer.add(GazetteerEntry("country", code, gazetteer.entries[f"country:{code}"].name), names)
-    for code, forms in data.get("demonyms", {}).items():
-        _add_demonyms(gazetteer, code, forms)
 
 
 def _add_demonyms(gazetteer: Gazetteer, code: str, forms: dict[str, list[str]]) -> None:
     for language in LANGUAGES:
         words = forms.get(language) or []
-        expanded = [f for w in words for f in _french_forms(w)] if language == "fr" else words
+        expand = _french_forms if language == "fr" else _english_forms
         table = gazetteer.demonyms.setdefault(language, {})
-        for word in expanded:
-            table.setdefault(fold(word), code)
+        for word in words:
+            for form in expand(word):
+                table.setdefault(fold(form), code)
 
 
 @cache
@@ -144,6 +158,8 @@ def load_gazetteer() -> Gazetteer:
     """The gazetteer, read once per process."""
     gazetteer = Gazetteer(lexicon=_read("lexicon.yaml"))
     _add_countries(gazetteer, _read("countries.yaml"))
+    for code, forms in _read("demonyms.yaml")["states"].items():
+        _add_demonyms(gazetteer, code, forms)
     for org in _read("organisations.yaml"):
         gazetteer.add(GazetteerEntry("organisation", org["code"], org["name"]), [org["code"], *org["aliases"]])
         _add_demonyms(gazetteer, org["code"], org.get("demonyms") or {})
