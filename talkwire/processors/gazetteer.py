@@ -47,6 +47,7 @@ class Gazetteer:
     folded: dict[str, str] = field(default_factory=dict)  # folded surface -> entry id
     demonyms: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> folded adjective -> code
     lexicon: dict[str, Any] = field(default_factory=dict)
+    surname_names: list[str] = field(default_factory=list)  # country names that are also surnames
 
     def add(self, entry: GazetteerEntry, names: list[str]) -> None:
         self.entries.setdefault(entry.id, entry)
@@ -84,11 +85,20 @@ class Gazetteer:
         """A lexicon word list (``lexicon.yaml``) for one language."""
         return list(self.lexicon.get(name, {}).get(language, []))
 
-    def ruler_patterns(self) -> list[dict[str, str]]:
-        return [
-            {"label": RULER_LABELS[self.entries[entry_id].kind], "pattern": surface, "id": entry_id}
-            for surface, entry_id in self.surfaces.items()
-        ]
+    def ruler_patterns(self) -> list[dict[str, Any]]:
+        """Every surface as a phrase pattern; a country name that is also a surname, after a title or a
+        capitalised first name, as a person (the ruler keeps the longest match: "François Hollande")."""
+        names = [{"label": RULER_LABELS[self.entries[entry_id].kind], "pattern": surface, "id": entry_id}
+                 for surface, entry_id in self.surfaces.items()]
+        titles = sorted({w.lower() for key in ("honorifics", "role_nouns") for lang in LANGUAGES
+                         for w in self.words(key, lang) if " " not in w})
+        not_first_names = sorted({w.lower() for lang in LANGUAGES for w in self.words("name_stopwords", lang)}
+                                 | {w.lower() for lang in LANGUAGES for w in self.words("role_breakers", lang)})
+        for surname in self.surname_names:
+            names.append({"label": "PER", "pattern": [{"LOWER": {"IN": titles}}, {"ORTH": surname}]})
+            names.append({"label": "PER", "pattern": [{"IS_TITLE": True, "LOWER": {"NOT_IN": not_first_names}},
+                                                      {"ORTH": surname}]})
+        return names
 
 
 def strip_accents(text: str) -> str:
@@ -135,6 +145,7 @@ def _read(name: str) -> Any:
 
 def _add_countries(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
     skip = set(data.get("skip_names", []))
+    gazetteer.surname_names = list(data.get("surname_names", []))
     extra: dict[str, list[str]] = data.get("extra_names", {})
     territories = {language: Locale(language).territories for language in LANGUAGES}
     for country in pycountry.countries:
