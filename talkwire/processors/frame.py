@@ -130,7 +130,8 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     event_type, type_confidence = decide_event_type(type_scores)
     outcomes, outcome_phrases = extract_outcomes(text, language)
     actors = _actors(doc, text, language, gazetteer, {fold(p.canonical).split(" ")[-1] for p in people})
-    participants = _participants(text, people, gazetteer, language, cues)
+    year = int(event_date.date[:4]) if event_date.date else None
+    participants = _participants(text, people, gazetteer, language, cues, year)
     first_offset = _first_offsets(people)
     leaders_may_meet = event_type in MEETING_GUESSES or (
         event_type in WEAK_GUESSES and type_scores.get(event_type, 0.0) < WEAK_TYPE_SCORE)
@@ -431,28 +432,37 @@ def _country_after(ents: tuple[Span, ...], offset: int, gazetteer: Gazetteer) ->
 # --------------------------------------------------------------------------- participants
 
 
-def _participants(text: str, people: list[PersonSpan], gazetteer: Gazetteer, language: str, cues: _Cues
-                  ) -> list[tuple[Participant, bool]]:
+def _participants(text: str, people: list[PersonSpan], gazetteer: Gazetteer, language: str, cues: _Cues,
+                  year: int | None = None) -> list[tuple[Participant, bool]]:
     """One participant per person, with the role read from an apposition; True when a role was found.
     The party comes from the text first (the role's demonym or state, "of the ELN" after the name, a
-    demonym just before), then from the gazetteer's list of well-known people; a later bare mention of
-    the same person keeps what the first one resolved."""
+    demonym just before), then from the gazetteer's list of well-known people (their role in the event's
+    year); a later bare mention of the same person keeps what the first one resolved."""
     found: dict[str, tuple[Participant, bool]] = {}
-    surnames = {fold(p.canonical).split(" ")[-1] for p in people}
+    party_by_surname = {_surname(name): p.party for p in people for name in (p.canonical, text[p.start:p.end])}
     for span in people:
-        role = _role_after(text, span.end, cues) or _role_before(text, span.start, cues)
-        if role and set(fold(role).split(" ")) & (surnames - {fold(span.canonical).split(" ")[-1]}):
-            role = None  # a role holding another person's name is that person's ("Ban Ki-moon, X")
+        after = _role_after(text, span.end, cues)
+        role = after or _role_before(text, span.start, cues)
+        own = {_surname(span.canonical), _surname(text[span.start:span.end])}
+        named = set(fold(role).split(" ")) & (party_by_surname.keys() - own) if role else set()
+        serves = next((party_by_surname[n] for n in sorted(named) if party_by_surname[n]), None) if after else None
+        role = None if named and not after else role  # "Ban Ki-moon, X": the role before is the other person's
+        # ... and after the name it says whom this one serves ("adviser to President X": X's party)
         known = found.get(span.canonical)
         if known and (known[1] or not role):
             continue
         entry = gazetteer.entry(f"person:{span.canonical}")
-        party = (_party_of(role, gazetteer, language, cues) if role else None) or (
-            _party_after(text, span.end, gazetteer) if role else None) or span.party or (
-            _clause_party(text, span.start, gazetteer, language) if role else None)
-        participant = Participant(name=span.canonical, role=role or (entry.role if entry else None), party=party)
+        known_role, known_party = entry.role_in(year) if entry else (None, span.party)
+        party = (_party_of(role, gazetteer, language, cues) if role else None) or serves or (
+            _party_after(text, span.end, gazetteer) if role else None) or known_party or (
+            _clause_party(text, span.start, gazetteer, language, _previous_person_end(people, span)) if role else None)
+        participant = Participant(name=span.canonical, role=role or known_role, party=party)
         found[span.canonical] = (participant, bool(role))
     return list(found.values())
+
+
+def _surname(name: str) -> str:
+    return fold(name).split(" ")[-1]
 
 
 def _starts_with_role(words: str, cues: _Cues, prefix: int = 0) -> bool:
@@ -536,8 +546,13 @@ def _party_after(text: str, end: int, gazetteer: Gazetteer) -> str | None:
     return entry.seat_of if entry else None
 
 
-def _clause_party(text: str, start: int, gazetteer: Gazetteer, language: str) -> str | None:
-    """A demonym in the sentence just before a person ("un membre de la délégation russe, le député X")."""
-    clause = re.split(r"[.!?\n]", text[max(0, start - CONTEXT_CHARS * 2):start])[-1]
+def _previous_person_end(people: list[PersonSpan], span: PersonSpan) -> int:
+    return max((p.end for p in people if p.end <= span.start and p.canonical != span.canonical), default=0)
+
+
+def _clause_party(text: str, start: int, gazetteer: Gazetteer, language: str, floor: int = 0) -> str | None:
+    """A demonym in the sentence just before a person ("un membre de la délégation russe, le député X"),
+    after any other person named there (the EU of "EU negotiator Michel Barnier and Brexit Secretary X")."""
+    clause = re.split(r"[.!?\n]", text[max(0, floor, start - CONTEXT_CHARS * 2):start])[-1]
     words = re.findall(r"[\w'-]+", clause)
     return next((code for w in reversed(words) if (code := gazetteer.demonym(w, language))), None)

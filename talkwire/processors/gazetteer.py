@@ -26,6 +26,17 @@ RULER_LABELS: dict[str, str] = {"country": "LOC", "organisation": "ORG", "place"
 
 
 @dataclass(frozen=True)
+class DatedRole:
+    role: str
+    party: str | None
+    start: int | None = None  # first year, inclusive; None: since ever
+    end: int | None = None  # last year, inclusive; None: still
+
+    def holds_in(self, year: int) -> bool:
+        return (self.start is None or self.start <= year) and (self.end is None or year <= self.end)
+
+
+@dataclass(frozen=True)
 class GazetteerEntry:
     kind: EntityKind
     canonical: str
@@ -34,6 +45,12 @@ class GazetteerEntry:
     region: str | None = None
     role: str | None = None
     seat_of: str | None = None  # capitals: the state they stand for as a metonym
+    roles: tuple[DatedRole, ...] = ()  # people whose party changed: their roles by year
+
+    def role_in(self, year: int | None) -> tuple[str | None, str | None]:
+        """A known person's (role, party) in a year: the dated role that holds then, else the usual one."""
+        held = next((r for r in self.roles if year is not None and r.holds_in(year)), None)
+        return (held.role, held.party) if held else (self.role, self.country)
 
     @property
     def id(self) -> str:
@@ -206,6 +223,13 @@ def _alternate_names(name: str, alternates: list[str], skip: set[str], similarit
             and (fuzz.ratio(fold(alt), folded) >= similarity or fuzz.partial_ratio(fold(alt), folded) >= 90)]
 
 
+def _person(person: dict[str, Any]) -> GazetteerEntry:
+    """A well-known person; with dated roles, the latest is the usual one."""
+    roles = tuple(DatedRole(r["role"], r["party"], r.get("from"), r.get("to")) for r in person.get("roles", []))
+    role, party = (roles[-1].role, roles[-1].party) if roles else (person.get("role"), person.get("party"))
+    return GazetteerEntry("person", person["name"], person["name"], party, role=role, roles=roles)
+
+
 @cache
 def load_gazetteer() -> Gazetteer:
     """The gazetteer, read once per process."""
@@ -222,6 +246,5 @@ def load_gazetteer() -> Gazetteer:
         gazetteer.add(entry, [place["name"], *place.get("aliases", [])])
     _add_world_places(gazetteer, _read("world_places.yaml"))
     for person in _read("people.yaml"):
-        entry = GazetteerEntry("person", person["name"], person["name"], person.get("party"), role=person.get("role"))
-        gazetteer.add(entry, [person["name"], *person.get("aliases", [])])
+        gazetteer.add(_person(person), [person["name"], *person.get("aliases", [])])
     return gazetteer
