@@ -289,3 +289,10 @@ def test_a_known_persons_party_is_the_one_of_the_events_year():
                                                                                     precision="day")),
                                 "Josep Borrell").party for year in (2018, 2022)}
     assert dated == {2018: "ES", 2022: "EU"}
+
+
+def test_a_list_of_leaders_is_not_an_apposition_but_adviser_to_a_leader_is():
+    frame = _frame("Tokyo summit\n\nJoe Biden, Japanese Prime Minister Fumio Kishida and Indian Prime Minister "
+                   "Narendra Modi met in Tokyo. Abdul Karim, adviser to Prime Minister Fumio Kishida, said so.", "en")
+    assert _participant(frame, "Joe Biden").party == "US"
+    assert _participant(frame, "Abdul Karim").party == "JP"

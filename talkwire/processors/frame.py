@@ -59,6 +59,7 @@ _ARTICLES = re.compile(r"(?:\b(?:le|la|les|l|the|du|des|de|d|of)\s*)+$")  # on f
 _CLAUSE_END = re.compile(r"[,;:.!?\"«»“”()\n]")
 _POSSESSIVE = re.compile(r"^'s?\s+(\w+(?:\s+\w+)?)")
 _ROLE_ARTICLE = re.compile(r"^(?:le|la|les|l['’]\w*|un|une|the|a|an)$", re.IGNORECASE)
+_SERVES = re.compile(r"\b(?:to|of|for|de|du|d|aupres de|aupres du)\b")  # on folded text
 _INITIAL_DOT = re.compile(r"\b([A-Z])\.")  # "U.S.", "U.N.": no sentence end
 _PARTY_COMPLEMENT = re.compile(r"^,?\s+(?:of|from|de|du|des|d['’])\s*(?:the\s+|la\s+|l['’]|les\s+)?"
                                r"((?:[A-Z][\w'’.-]*\s?){1,4})")
@@ -445,9 +446,11 @@ def _participants(text: str, people: list[PersonSpan], gazetteer: Gazetteer, lan
         role = after or _role_before(text, span.start, cues)
         own = {_surname(span.canonical), _surname(text[span.start:span.end])}
         named = set(fold(role).split(" ")) & (party_by_surname.keys() - own) if role else set()
-        serves = next((party_by_surname[n] for n in sorted(named) if party_by_surname[n]), None) if after else None
-        role = None if named and not after else role  # "Ban Ki-moon, X": the role before is the other person's
-        # ... and after the name it says whom this one serves ("adviser to President X": X's party)
+        serves = after and named and _SERVES.search(fold(after))
+        # A role that names another person is that person's ("Ban Ki-moon, X"; "X, Japanese Prime Minister Y"),
+        # unless it says whom this one serves ("adviser to President Y": Y's party).
+        role = None if named and not serves else role
+        serves = next((party_by_surname[n] for n in sorted(named) if party_by_surname[n]), None) if serves else None
         known = found.get(span.canonical)
         if known and (known[1] or not role):
             continue
