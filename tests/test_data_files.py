@@ -102,3 +102,10 @@ def test_every_code_used_anywhere_is_a_known_state_or_organisation() -> None:
     used |= {("demonym", code) for table in gazetteer.demonyms.values() for code in table.values()}
     unknown = sorted({(where, code) for where, code in used if code not in known})
     assert not unknown
+
+
+def test_every_organisation_code_is_documented() -> None:
+    from pathlib import Path
+
+    documented = (Path(__file__).resolve().parents[1] / "docs" / "codes.md").read_text("utf-8")
+    assert not [code for code in _organisation_codes() if f"| `{code}` |" not in documented]
