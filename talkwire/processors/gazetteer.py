@@ -212,7 +212,9 @@ def _add_world_places(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
         else:
             gazetteer.add_lookup_only(entry, name)
     for entry, city in in_text:
-        gazetteer.add(entry, _alternate_names(entry.name, city["alternatenames"], skip, data["min_alternate_similarity"]))
+        if entry.seat_of or city["population"] >= data["alternates_population"]:
+            gazetteer.add(entry, _alternate_names(entry.name, city["alternatenames"], skip,
+                                                  data["min_alternate_similarity"]))
 
 
 def _alternate_names(name: str, alternates: list[str], skip: set[str], similarity: float) -> list[str]:
