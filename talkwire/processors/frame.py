@@ -103,7 +103,7 @@ class _Cues:
     venue_before: _Endings
     venue_after: tuple[str, ...]
     role_breakers: frozenset[str]
-    role_prefix_breakers: frozenset[str]
+    role_qualifiers: frozenset[str]  # demonyms included
     posted_to: frozenset[str]
     role_start: re.Pattern[str]
     summit_before: _Endings
@@ -186,7 +186,8 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
     return _Cues(endings("party_cues"), endings("non_party_cues"), endings("venue_cues"), folded("actor_nouns"),
                  folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"),
                  endings("non_venue_cues"), endings("venue_compounds_before"), folded("venue_compounds_after"),
-                 frozenset(folded("role_breakers")), frozenset(folded("role_prefix_breakers")),
+                 frozenset(folded("role_breakers")),
+                 frozenset(folded("role_qualifiers")) | frozenset(gazetteer.demonyms.get(language, {})) | {"s"},
                  frozenset(folded("posted_to")),
                  re.compile(rf"(?:{'|'.join(map(re.escape, folded('role_nouns')))})(?:e|s|es)?(?:\s|$)"),
                  endings("summit_host_before"), folded("summit_host_after"),
@@ -469,12 +470,12 @@ def _surname(name: str) -> str:
 
 
 def _starts_with_role(words: str, cues: _Cues, prefix: int = 0) -> bool:
-    """Whether folded words open with a role, after an article and at most ``prefix`` words that
-    qualify it (an apposition's "the US special envoy", "the Taliban's deputy leader")."""
+    """Whether folded words open with a role, after an article and at most ``prefix`` demonyms, possessives
+    or qualifiers (an apposition's "the US special envoy", "the Taliban's deputy leader")."""
     words = re.sub(r"^(?:(?:l )?une? des|one of the|le|la|l|les|un|une|the|a|an|another|un autre|une autre)\s+", "", words)
     split = words.split(" ")
     for skip in range(min(prefix, len(split) - 1) + 1):
-        if skip and (split[skip - 1] in cues.role_breakers or split[skip - 1] in cues.role_prefix_breakers):
+        if skip and split[skip - 1] not in cues.role_qualifiers:
             return False
         if cues.role_start.match(" ".join(split[skip:])):
             return True
