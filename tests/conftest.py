@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from kafka_helpers import WorkerProcess, create_topics, free_port
 
-from talkwire.broker import LocalBroker
+from talkwire.broker import TansuBroker
 from talkwire.settings import Limits, Settings
 
 EXTERNAL_BOOTSTRAP = os.environ.get("TALKWIRE_KAFKA_BOOTSTRAP")
@@ -26,7 +26,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if EXTERNAL_BOOTSTRAP:
         yield EXTERNAL_BOOTSTRAP
         return
-    broker = LocalBroker(port=free_port(), run_dir=tmp_path_factory.mktemp("broker"))
+    broker = TansuBroker(port=free_port(), run_dir=tmp_path_factory.mktemp("broker"))
     broker.up()
     try:
         yield broker.bootstrap

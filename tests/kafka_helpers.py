@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from talkwire.broker import free_port  # noqa: F401  (re-exported for the tests)
 from talkwire.settings import ENV_PREFIX, Settings
 from talkwire.streams.connection import client_options, reader_options
 from talkwire.streams.topics import ensure_topics
@@ -26,12 +26,6 @@ class Record:
     offset: int
     key: str | None
     value: bytes | None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
