@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from talkwire.broker import free_port  # noqa: F401  (re-exported for the tests)
 from talkwire.settings import ENV_PREFIX, Settings
-from talkwire.streams.connection import client_options, reader_options
+from talkwire.streams.connection import client_options, reader_options, topic_partitions
 from talkwire.streams.topics import ensure_topics
 
 
@@ -70,13 +70,12 @@ def consume_until(settings: Settings, topic: str, done, *, timeout_s: float = 12
         records: list[Record] = []
         try:
             deadline = time.monotonic() + timeout_s
-            partitions: set[int] = set()
+            partitions: list[TopicPartition] = []
             while not partitions and time.monotonic() < deadline:
-                await consumer.topics()  # refreshes the metadata
-                partitions = consumer.partitions_for_topic(topic) or set()
+                partitions = await topic_partitions(consumer, topic)
                 if not partitions:
                     await asyncio.sleep(0.5)
-            consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+            consumer.assign(partitions)
             settled_at = None
             while time.monotonic() < deadline:
                 batches = await consumer.getmany(timeout_ms=500)

@@ -204,19 +204,19 @@ def run_tail(args: argparse.Namespace) -> int:
 async def consume(settings: Settings, topic: str, on_record, *, from_beginning: bool,
                   idle_exit: float | None, timeout: float | None) -> None:
     """Read every partition of ``topic`` without a consumer group until idle, timeout or Ctrl-C."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
 
-    from talkwire.streams.connection import reader_options
+    from talkwire.streams.connection import reader_options, topic_partitions
 
     consumer = AIOKafkaConsumer(**reader_options(settings), group_id=None,
                                 auto_offset_reset="earliest" if from_beginning else "latest")
     await consumer.start()
     await asyncio.sleep(0)  # lets the consumer's background task start; stopping before that raises (aiokafka 0.14)
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
+        partitions = await topic_partitions(consumer, topic)
         if not partitions:
             raise LookupError(f"topic {topic!r} does not exist")
-        consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+        consumer.assign(partitions)
         started = time.monotonic()
         last_record: float | None = None
         while True:

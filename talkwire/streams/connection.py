@@ -9,6 +9,7 @@ import ssl
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.helpers import create_ssl_context
 
 from talkwire.settings import Settings
@@ -64,6 +65,16 @@ def client_options(settings: Settings) -> dict[str, Any]:
         options["sasl_plain_username"] = settings.sasl_username
         options["sasl_plain_password"] = settings.sasl_password
     return options
+
+
+async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """Every partition of ``topic`` (none when it does not exist), from fresh metadata.
+
+    ``consumer.partitions_for_topic`` knows only the topics of the client's own metadata, and
+    aiokafka's bootstrap asks for no topic (nor does ``consumer.topics()`` update it): Tansu answers
+    that request with every topic, Apache Kafka with none, so readers found no partition on Kafka."""
+    cluster = await consumer._client.fetch_all_metadata()  # aiokafka has no public call for this
+    return [TopicPartition(topic, number) for number in sorted(cluster.partitions_for_topic(topic) or ())]
 
 
 # Tansu answers a fetch of several partitions only when its wait is over, even when records arrived
