@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         broker = TansuBroker(port=_free_port(), run_dir=scratch_dir / "broker")
         broker.up()
         try:
-            base = replace(Settings.from_env(), kafka_bootstrap=broker.bootstrap, local_broker=True, topic_partitions=4)
+            base = replace(Settings.from_env(), kafka_bootstrap=broker.bootstrap, broker_profile="tansu", topic_partitions=4)
             logs = Path(tempfile.mkdtemp(prefix="talkwire-bench-logs-"))  # kept: worker logs for a failed run
             figures = measure_all(base, args, scratch_dir, logs, corpus, paced, second, warmup)
         finally:

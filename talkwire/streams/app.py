@@ -7,10 +7,11 @@ from typing import Any
 import faust
 
 from talkwire.settings import Settings
+from talkwire.streams.broker_profile import tansu_profile
 from talkwire.streams.connection import bootstrap_servers, faust_credentials
 from talkwire.streams.consumer import TalkwireApp
 
-# Tansu (the local broker) needs these; see "Local broker limits" in the README.
+# Tansu (the demo's broker) needs these; see "Tansu's limits" in the README.
 LOCAL_BROKER_PROFILE: dict[str, Any] = {
     "broker_session_timeout": 6,  # a group join waits half the session timeout
     "broker_heartbeat_interval": 1,
@@ -34,7 +35,7 @@ def app_options(settings: Settings) -> dict[str, Any]:
     credentials = faust_credentials(settings)
     if credentials is not None:
         options["broker_credentials"] = credentials
-    if settings.local_broker:
+    if tansu_profile(settings):
         options.update(LOCAL_BROKER_PROFILE)
     return options
 

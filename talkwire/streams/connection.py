@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.helpers import create_ssl_context
 
 from talkwire.settings import Settings
+from talkwire.streams.broker_profile import tansu_profile
 
 SASL_PROTOCOLS = {"SASL_PLAINTEXT", "SASL_SSL"}
 TLS_PROTOCOLS = {"SSL", "SASL_SSL"}
@@ -83,8 +84,8 @@ LOCAL_BROKER_FETCH_WAIT_MS = 100
 
 
 def reader_options(settings: Settings) -> dict[str, Any]:
-    """``client_options`` for consumers: no offset commits, and a short long-poll on the local broker."""
+    """``client_options`` for consumers: no offset commits, and a short long-poll on Tansu."""
     options = {**client_options(settings), "enable_auto_commit": False}
-    if settings.local_broker:
+    if tansu_profile(settings):
         options["fetch_max_wait_ms"] = LOCAL_BROKER_FETCH_WAIT_MS
     return options
