@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import base64
 import errno
+import fcntl
 import hashlib
 import importlib.util
 import logging
@@ -167,8 +168,13 @@ class LocalBroker(abc.ABC):
                 process.kill()
             process.wait()
             self.pid_file.unlink(missing_ok=True)
-            raise BrokerError(f"{self.kind} broker did not start ({exc}), see {self.log_file}") from None
+            raise BrokerError(f"{self.kind} broker did not start ({exc}); the end of {self.log_file}:\n"
+                              + self.log_tail()) from None
         return process.pid
+
+    def log_tail(self, lines: int = 20) -> str:
+        text = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> bool:
         """Signal the broker by pid and wait until it is gone (SIGKILL after the stop timeout);
@@ -262,6 +268,8 @@ class TansuBroker(LocalBroker):
 
 def kafka_version(pom: Path = KAFKA_POM) -> str:
     """``kafka.version`` of the pinned pom."""
+    if not pom.exists():
+        raise BrokerError(f"no {pom}: run from a clone of the repository, or set TALKWIRE_KAFKA_LIB to Kafka's jars")
     namespace = {"m": "http://maven.apache.org/POM/4.0.0"}
     version = ElementTree.parse(pom).find("m:properties/m:kafka.version", namespace)
     if version is None or not version.text:
@@ -278,10 +286,18 @@ def kafka_lib(pom: Path = KAFKA_POM) -> Path:
         return Path(override)
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "talkwire"
     lib = cache / f"kafka-{kafka_version(pom)}" / "lib"
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    with (lib.parent / "resolve.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process resolving the same version: wait for it
+        _resolve(pom, lib)
+    return lib
+
+
+def _resolve(pom: Path, lib: Path) -> None:
     stamp = lib.parent / "resolved.sha256"
     digest = hashlib.sha256(pom.read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text().strip() == digest:
-        return lib
+        return
     if shutil.which("mvn") is None:
         raise BrokerError("Apache Kafka's jars are resolved with Maven: install maven (and Java 17)")
     shutil.rmtree(lib, ignore_errors=True)
@@ -294,7 +310,6 @@ def kafka_lib(pom: Path = KAFKA_POM) -> Path:
         output = (result.stdout + result.stderr).strip().splitlines()[-30:]
         raise BrokerError(f"Maven could not resolve {pom} (exit {result.returncode}):\n" + "\n".join(output))
     stamp.write_text(digest + "\n")
-    return lib
 
 
 def kafka_cluster_id() -> str:

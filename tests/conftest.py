@@ -5,6 +5,7 @@ runs on Apache Kafka (one KRaft node for the whole session, on a free port, star
 marked ``@pytest.mark.tansu`` run a second time on Tansu, the demo's broker, with its profile; the
 broker kind is in the test id (``[kafka]``/``[tansu]``). ``TALKWIRE_KAFKA_BOOTSTRAP`` points the
 ``kafka`` runs at an existing cluster instead (and the Tansu runs are left out).
+``TALKWIRE_TEST_BROKERS=tansu`` (or ``kafka,tansu``) runs every broker test on the kinds named.
 
 Fixtures for tests that stop or restart a broker: ``local_broker`` starts brokers of their own, each
 on a free port with its own run and data directory (see :class:`talkwire.broker.KafkaBroker`).
@@ -13,6 +14,7 @@ on a free port with its own run and data directory (see :class:`talkwire.broker.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -27,6 +29,8 @@ from talkwire.settings import Limits, Settings
 
 EXTERNAL_BOOTSTRAP = os.environ.get("TALKWIRE_KAFKA_BOOTSTRAP")
 BROKER_KINDS = ("kafka",) if EXTERNAL_BOOTSTRAP else ("kafka", "tansu")
+# TALKWIRE_TEST_BROKERS=tansu or kafka,tansu runs every broker test on those kinds (to compare them).
+FORCED_KINDS = tuple(kind for kind in os.environ.get("TALKWIRE_TEST_BROKERS", "").split(",") if kind in BROKER_KINDS)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,7 +41,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``broker_kind`` is a session parameter: kafka for every broker test, tansu too when marked."""
     if "broker_kind" in metafunc.fixturenames:
         kinds = BROKER_KINDS if metafunc.definition.get_closest_marker("tansu") else ("kafka",)
-        metafunc.parametrize("broker_kind", kinds, indirect=True, scope="session")
+        metafunc.parametrize("broker_kind", FORCED_KINDS or kinds, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
@@ -53,11 +57,19 @@ def kafka_bootstrap(broker_kind: str, tmp_path_factory: pytest.TempPathFactory) 
         yield EXTERNAL_BOOTSTRAP
         return
     broker = make_broker(broker_kind, port=free_port(), run_dir=tmp_path_factory.mktemp(f"{broker_kind}-broker"))
-    broker.up()
+    started = time.monotonic()
+    pid = broker.up()
+    _broker_facts[broker_kind] = f"started in {time.monotonic() - started:.1f} s"
     try:
         yield broker.bootstrap
     finally:
+        _broker_facts[broker_kind] += f", peak RSS {_peak_rss_mb(pid)} MB"
         broker.down(wipe=True)
+
+
+def _peak_rss_mb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) // 1024
 
 
 @pytest.fixture
@@ -132,6 +144,7 @@ def start_worker(stream_settings: Settings, tmp_path: Path) -> Iterator[Callable
 
 # The summary line: which broker ran which tests.
 _kind_of_test: dict[str, str] = {}
+_broker_facts: dict[str, str] = {}
 _outcomes: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
 
@@ -158,4 +171,5 @@ def pytest_terminal_summary(terminalreporter) -> None:
     }
     for kind, outcomes in sorted(_outcomes.items()):
         counts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
-        terminalreporter.write_line(f"broker {kind}: {sum(outcomes.values())} tests on {names[kind]} ({counts})")
+        facts = f"; the broker {_broker_facts[kind]}" if kind in _broker_facts else ""
+        terminalreporter.write_line(f"broker {kind}: {sum(outcomes.values())} tests on {names[kind]} ({counts}){facts}")
