@@ -40,7 +40,7 @@ from pathlib import Path
 DEFAULT_PORT = 9092
 DEFAULT_RUN_DIR = ".run"
 READY_TIMEOUT_S = 15.0
-KAFKA_READY_TIMEOUT_S = 60.0  # a JVM on a loaded 2-core machine: about 5 s when idle
+KAFKA_READY_TIMEOUT_S = 90.0  # 5-9 s on an idle 2-core machine, 20-30 s with other test runs beside
 STOP_TIMEOUT_S = 5.0
 PORT_FREE_TIMEOUT_S = 3.0
 KAFKA_STOP_TIMEOUT_S = 30.0  # a clean shutdown flushes and closes every log
@@ -177,14 +177,14 @@ class LocalBroker(abc.ABC):
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> bool:
-        """Signal the broker by pid and wait until it is gone (SIGKILL after the stop timeout);
-        False when it was not running. Its data (Kafka's data directory) is kept."""
+        """Send ``sig`` (SIGTERM: a clean stop; SIGKILL: a crash) to the broker by pid and wait until it
+        is gone (SIGKILL after the stop timeout); False when it was not running. Kafka's data is kept."""
         pid = self.running_pid()
         if pid is None:
             return False
         os.kill(pid, sig)
         deadline = time.monotonic() + self.stop_timeout_s
-        while _exists(pid) and not _is_zombie(pid):  # its sockets are closed only after its memory
+        while _exists(pid) and not _is_zombie(pid):
             if time.monotonic() > deadline:
                 os.kill(pid, signal.SIGKILL)
                 deadline = float("inf")
