@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from bench.corpus import make_corpus
 from bench.measures import replay_articles_per_s, stage_costs, state_scaling
 from bench.stream import WARMUP_ARTICLES, StreamRun, run_settings
-from talkwire.broker import LocalBroker
+from talkwire.broker import TansuBroker
 from talkwire.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -64,10 +64,10 @@ def run(args: argparse.Namespace) -> int:
     warmup = make_corpus(WARMUP_ARTICLES, tag="w", first_copy=-40)
     with tempfile.TemporaryDirectory(prefix="talkwire-bench-") as scratch:
         scratch_dir = Path(scratch)
-        broker = LocalBroker(port=_free_port(), run_dir=scratch_dir / "broker")
+        broker = TansuBroker(port=_free_port(), run_dir=scratch_dir / "broker")
         broker.up()
         try:
-            base = replace(Settings.from_env(), kafka_bootstrap=broker.bootstrap, local_broker=True, topic_partitions=4)
+            base = replace(Settings.from_env(), kafka_bootstrap=broker.bootstrap, broker_profile="tansu", topic_partitions=4)
             logs = Path(tempfile.mkdtemp(prefix="talkwire-bench-logs-"))  # kept: worker logs for a failed run
             figures = measure_all(base, args, scratch_dir, logs, corpus, paced, second, warmup)
         finally:

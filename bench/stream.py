@@ -10,14 +10,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from talkwire.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from kafka_helpers import WorkerProcess, create_topics, free_port  # noqa: E402 - the tests' worker harness
 
-from talkwire.streams.connection import client_options, reader_options  # noqa: E402
+from talkwire.streams.connection import client_options, reader_options, topic_partitions  # noqa: E402
 
 SETTLE_S = 2.0  # events still arriving this long after the last enriched record belong to the run
 WARMUP_ARTICLES = 16  # over 4 partitions: every worker loads its models before the clock starts
@@ -106,8 +106,7 @@ class StreamRun:
         await reader.start()
         await asyncio.sleep(0)  # aiokafka 0.14: a consumer stopped before its task ran raises
         topics = [self.settings.topic_enriched, self.settings.topic_events]
-        await reader.topics()
-        partitions = [TopicPartition(t, p) for t in topics for p in sorted(reader.partitions_for_topic(t) or ())]
+        partitions = [tp for t in topics for tp in await topic_partitions(reader, t)]
         reader.assign(partitions)
         for partition in partitions:
             await reader.position(partition)  # resolves "latest" now, not at the first fetch

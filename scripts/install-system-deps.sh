@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# System tools the interop and browser tests drive: kcat (a Kafka client we did not write) and
-# headless Chromium with its WebDriver, plus a colour emoji font so the events page shows flags.
+# System tools the tests need: Java 17 and Maven for the Apache Kafka broker (kafka/pom.xml), kcat
+# (a Kafka client we did not write) and headless Chromium with its WebDriver, plus a colour emoji
+# font so the events page shows flags.
 # Idempotent: installs only what is missing (needs root).
 set -euo pipefail
 
-PACKAGES=(kcat chromium chromium-driver fonts-noto-color-emoji)
+PACKAGES=(openjdk-17-jre-headless maven kcat chromium chromium-driver fonts-noto-color-emoji)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

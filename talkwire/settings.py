@@ -39,8 +39,8 @@ class Settings:
     ssl_cafile: str | None = None
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
-    # Local Tansu broker quirks (see README): one record per producer batch.
-    local_broker: bool = True
+    # auto: Tansu's workarounds only when the broker is Tansu (talkwire.streams.broker_profile); kafka; tansu
+    broker_profile: str = "auto"
     exactly_once: bool = False
     # Topics
     topic_raw: str = "talkwire-articles"

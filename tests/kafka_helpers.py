@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,8 +13,9 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from talkwire.broker import free_port  # noqa: F401  (re-exported for the tests)
 from talkwire.settings import ENV_PREFIX, Settings
-from talkwire.streams.connection import client_options, reader_options
+from talkwire.streams.connection import client_options, reader_options, topic_partitions
 from talkwire.streams.topics import ensure_topics
 
 
@@ -26,12 +26,6 @@ class Record:
     offset: int
     key: str | None
     value: bytes | None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -76,13 +70,12 @@ def consume_until(settings: Settings, topic: str, done, *, timeout_s: float = 12
         records: list[Record] = []
         try:
             deadline = time.monotonic() + timeout_s
-            partitions: set[int] = set()
+            partitions: list[TopicPartition] = []
             while not partitions and time.monotonic() < deadline:
-                await consumer.topics()  # refreshes the metadata
-                partitions = consumer.partitions_for_topic(topic) or set()
+                partitions = await topic_partitions(consumer, topic)
                 if not partitions:
                     await asyncio.sleep(0.5)
-            consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+            consumer.assign(partitions)
             settled_at = None
             while time.monotonic() < deadline:
                 batches = await consumer.getmany(timeout_ms=500)

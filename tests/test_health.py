@@ -9,11 +9,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from kafka_helpers import WorkerProcess, create_topics, free_port, produce
+from kafka_helpers import WorkerProcess, create_topics, produce
 from test_metrics import scrape
 from test_web import SEED_PATH, base_url, http_get, seed_event, wait_until
 
-from talkwire.broker import LocalBroker
 from talkwire.settings import Settings
 from talkwire.streams.app import FAUST_DEBUG_VIEWS, app_options
 from talkwire.streams.health import group_lags
@@ -35,11 +34,9 @@ def error_lines(log: Path, after: int) -> list[str]:
 
 @pytest.mark.kafka
 def test_ready_only_when_models_broker_and_partitions_are_there_and_an_outage_shows(
-        stream_settings: Settings, tmp_path: Path) -> None:
-    # A broker of its own: this test stops it.
-    broker = LocalBroker(port=free_port(), run_dir=tmp_path / "broker")
-    broker.up()
-    settings = replace(stream_settings, kafka_bootstrap=broker.bootstrap, local_broker=True)
+        stream_settings: Settings, local_broker, tmp_path: Path) -> None:
+    broker = local_broker("kafka")  # a broker of its own: this test stops it
+    settings = replace(stream_settings, kafka_bootstrap=broker.bootstrap, broker_profile="kafka")
     log = tmp_path / "worker.log"
     worker = None
     try:

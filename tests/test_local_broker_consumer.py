@@ -17,7 +17,7 @@ from talkwire.settings import Settings
 from talkwire.streams.connection import client_options
 from talkwire.streams.consumer import last_batch_ends
 
-pytestmark = [pytest.mark.kafka]
+pytestmark = [pytest.mark.kafka, pytest.mark.tansu]  # the workaround is for Tansu; Kafka must agree
 
 
 async def _write_batches(settings: Settings, topic: str, batches: int, size: int) -> None:

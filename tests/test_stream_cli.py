@@ -13,7 +13,7 @@ from kafka_helpers import consume_until
 from talkwire.cli import main
 from talkwire.settings import Settings
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.tansu]
 
 SEED = Path(__file__).parent.parent / "examples" / "000_0a95cf361c5ddf75.txt"
 

@@ -12,7 +12,7 @@ from kafka_helpers import consume_until, latest_per_key, produce
 from talkwire.processors.records import CanonicalEvent, DeadLetter, EnrichedArticle
 from talkwire.settings import Settings
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.tansu]
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 SEED_PATH = EXAMPLES / "000_0a95cf361c5ddf75.txt"

@@ -74,7 +74,9 @@ async def read_topic(settings: Settings, topic: str, on_record: Callable, option
 async def _assign(consumer, topic: str, options: ReadOptions) -> list:
     from aiokafka import TopicPartition
 
-    existing = consumer.partitions_for_topic(topic) or set()
+    from talkwire.streams.connection import topic_partitions
+
+    existing = {tp.partition for tp in await topic_partitions(consumer, topic)}
     if not existing:
         raise MissingTopic(f"topic {topic!r} does not exist")
     unknown = sorted(set(options.partitions) - existing)

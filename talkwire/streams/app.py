@@ -7,11 +7,12 @@ from typing import Any
 import faust
 
 from talkwire.settings import Settings
+from talkwire.streams.broker_profile import tansu_profile
 from talkwire.streams.connection import bootstrap_servers, faust_credentials
 from talkwire.streams.consumer import TalkwireApp
 from talkwire.streams.log_filters import install_log_filters
 
-# Tansu (the local broker) needs these; see "Local broker limits" in the README.
+# Tansu (the demo's broker) needs these; see "Tansu's limits" in the README.
 LOCAL_BROKER_PROFILE: dict[str, Any] = {
     "broker_session_timeout": 6,  # a group join waits half the session timeout
     "broker_heartbeat_interval": 1,
@@ -19,6 +20,7 @@ LOCAL_BROKER_PROFILE: dict[str, Any] = {
 
 
 FAUST_DEBUG_VIEWS = ("web_tables_enabled", "web_router_enabled", "web_stats_enabled", "web_graph_enabled")
+CONSUMER_METADATA_MAX_AGE_MS = 5_000
 
 
 def app_options(settings: Settings) -> dict[str, Any]:
@@ -37,11 +39,16 @@ def app_options(settings: Settings) -> dict[str, Any]:
         # Faust's own views (/table/... shows table contents, /router the cluster's hosts, / and
         # /graph statistics) are off on the public port unless TALKWIRE_WEB_DEBUG_VIEWS is set.
         **dict.fromkeys(FAUST_DEBUG_VIEWS, settings.web_debug_views),
+        # Apache Kafka answers CreateTopics before its metadata lists the topic: the repartition topics
+        # Faust creates just before its group join can miss the first assignment, and only a metadata
+        # refresh (every 5 min by default) brings them in with a rebalance. Measured: a worker on Kafka
+        # left its extract and cluster stages unassigned for 240 s (test_state_recovery).
+        "consumer_metadata_max_age_ms": CONSUMER_METADATA_MAX_AGE_MS,
     }
     credentials = faust_credentials(settings)
     if credentials is not None:
         options["broker_credentials"] = credentials
-    if settings.local_broker:
+    if tansu_profile(settings):
         options.update(LOCAL_BROKER_PROFILE)
     return options
 

@@ -9,9 +9,11 @@ import ssl
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.helpers import create_ssl_context
 
 from talkwire.settings import Settings
+from talkwire.streams.broker_profile import tansu_profile
 
 SASL_PROTOCOLS = {"SASL_PLAINTEXT", "SASL_SSL"}
 TLS_PROTOCOLS = {"SSL", "SASL_SSL"}
@@ -66,14 +68,24 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """Every partition of ``topic`` (none when it does not exist), from fresh metadata.
+
+    ``consumer.partitions_for_topic`` knows only the topics of the client's own metadata, and
+    aiokafka's bootstrap asks for no topic (nor does ``consumer.topics()`` update it): Tansu answers
+    that request with every topic, Apache Kafka with none, so readers found no partition on Kafka."""
+    cluster = await consumer._client.fetch_all_metadata()  # aiokafka has no public call for this
+    return [TopicPartition(topic, number) for number in sorted(cluster.partitions_for_topic(topic) or ())]
+
+
 # Tansu answers a fetch of several partitions only when its wait is over, even when records arrived
 # meanwhile: readers of the local broker wait at most this long (aiokafka's default is 500 ms).
 LOCAL_BROKER_FETCH_WAIT_MS = 100
 
 
 def reader_options(settings: Settings) -> dict[str, Any]:
-    """``client_options`` for consumers: no offset commits, and a short long-poll on the local broker."""
+    """``client_options`` for consumers: no offset commits, and a short long-poll on Tansu."""
     options = {**client_options(settings), "enable_auto_commit": False}
-    if settings.local_broker:
+    if tansu_profile(settings):
         options["fetch_max_wait_ms"] = LOCAL_BROKER_FETCH_WAIT_MS
     return options

@@ -44,6 +44,7 @@ from faust.types import TP
 from mode import Service
 
 from talkwire.settings import Settings
+from talkwire.streams.broker_profile import tansu_profile
 from talkwire.streams.connection import LOCAL_BROKER_FETCH_WAIT_MS, reader_options
 
 LAST_BATCH_POLL_MS = 200  # a partition silent for one poll after its last batch is at its end
@@ -206,5 +207,5 @@ class TalkwireApp(faust.App):
     def _new_transport(self) -> faust.types.TransportT:
         if self.conf.processing_guarantee == faust.types.enums.ProcessingGuarantee.EXACTLY_ONCE:
             return super()._new_transport()
-        transport = LocalBrokerTransport if self.talkwire_settings.local_broker else AtLeastOnceTransport
+        transport = LocalBrokerTransport if tansu_profile(self.talkwire_settings) else AtLeastOnceTransport
         return transport(self.conf.broker_consumer, self)

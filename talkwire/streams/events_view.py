@@ -22,7 +22,7 @@ from talkwire.processors.gazetteer import fold
 from talkwire.processors.records import CanonicalEvent, EventType
 from talkwire.settings import Settings
 from talkwire.streams import metrics
-from talkwire.streams.connection import reader_options
+from talkwire.streams.connection import reader_options, topic_partitions
 
 log = logging.getLogger(__name__)
 
@@ -239,9 +239,8 @@ class EventsView(Service):
     async def _assign_all(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         topic = self.settings.topic_events
         while not self.should_stop:
-            if topic in await consumer.topics():  # refreshes the metadata
-                numbers = consumer.partitions_for_topic(topic) or set()
-                partitions = [TopicPartition(topic, number) for number in sorted(numbers)]
+            partitions = await topic_partitions(consumer, topic)
+            if partitions:
                 consumer.assign(partitions)
                 return partitions
             await asyncio.sleep(1.0)

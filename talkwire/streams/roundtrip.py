@@ -14,13 +14,13 @@ import asyncio
 import time
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from talkwire.processors.errors import InputError
 from talkwire.processors.parsing import parse_message
 from talkwire.processors.records import CanonicalEvent, DeadLetter, EnrichedArticle, RawMessage, ReplayResult
 from talkwire.settings import Limits, Settings
-from talkwire.streams.connection import reader_options
+from talkwire.streams.connection import reader_options, topic_partitions
 
 
 def expected_article_ids(messages: Iterable[RawMessage], limits: Limits) -> set[str]:
@@ -90,9 +90,9 @@ async def collect_replay(settings: Settings, article_ids: set[str], *, started: 
     await consumer.start()
     await asyncio.sleep(0)  # an aiokafka 0.14 consumer stopped before its task ran raises CancelledError
     try:
-        await consumer.topics()  # refreshes the metadata
-        partitions = [TopicPartition(topic, p) for topic in topics for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        absent = [topic for topic in topics if consumer.partitions_for_topic(topic) is None]
+        found = {topic: await topic_partitions(consumer, topic) for topic in topics}
+        partitions = [tp for tps in found.values() for tp in tps]
+        absent = [topic for topic, tps in found.items() if not tps]
         if absent:
             raise LookupError(f"topics missing: {', '.join(absent)} (is the pipeline running?)")
         consumer.assign(partitions)

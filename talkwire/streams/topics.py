@@ -6,6 +6,8 @@ start); the two repartition topics between stages are Faust-internal and created
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -16,6 +18,7 @@ from talkwire.settings import Settings
 from talkwire.streams.connection import client_options
 
 WEEK_MS = 7 * 24 * 3600 * 1000
+LISTED_TIMEOUT_S = 10.0
 REPLICATION_FACTOR = 1  # single-broker default; raise it with `kafka-topics --alter` on a real cluster
 
 
@@ -74,9 +77,19 @@ async def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None
                 )])
             except TopicAlreadyExistsError:  # created meanwhile by another worker
                 pass
-        return [spec.name for spec in missing]
+        created = [spec.name for spec in missing]
+        await _wait_until_listed(admin, created)
+        return created
     finally:
         await admin.close()
+
+
+async def _wait_until_listed(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    """Apache Kafka answers CreateTopics before its brokers' metadata lists the topic: a describe or
+    a reader right after would find it missing."""
+    deadline = time.monotonic() + LISTED_TIMEOUT_S
+    while not set(names) <= set(await admin.list_topics()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
 
 
 async def describe_topics(settings: Settings, names: list[str]) -> dict[str, dict]:
