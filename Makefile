@@ -82,10 +82,11 @@ test: $(VENV)/.installed-test
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi
 	exit $$status
 
-# Throughput, latency, state and scaling ratios on a local broker of its own (issue 8); BENCH_ARGS e.g. --articles 264.
+# Throughput, latency, state and scaling ratios on a local broker of its own (issue 8), of kind BROKER;
+# BENCH_ARGS e.g. --articles 264.
 .PHONY: bench
 bench: $(VENV)/.installed-demo
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench --broker $(BROKER) $(BENCH_ARGS)
 
 clean: broker-down
 	rm -rf $(RUN_DIR) .talkwire-data .pytest_cache .hypothesis build

@@ -1,7 +1,7 @@
 """The benchmark: every figure of issue 8 measured side by side in one run.
 
-Prints a table and, as the last line, one JSON object; writes it to bench/results/<date>.json and
-bench/results/latest.json with the machine it ran on.
+Prints a table and, as the last line, one JSON object; writes it to bench/results/<date>-<broker>.json
+and bench/results/latest-<broker>.json with the machine it ran on.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from threadpoolctl import threadpool_limits
 
 from bench.corpus import make_corpus
 from bench.measures import replay_articles_per_s, stage_costs, state_scaling
-from bench.stream import WARMUP_ARTICLES, StreamRun, run_settings
-from talkwire.broker import TansuBroker
+from bench.stream import WARMUP_ARTICLES, StreamRun, free_port, peak_rss_mb, run_settings
+from talkwire.broker import BROKER_KINDS, LocalBroker, make_broker
 from talkwire.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -47,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", type=int, default=528, help="corpus size per stream run (dev x 8)")
     parser.add_argument("--state-articles", type=int, default=100_000,
                         help="articles through the block before the large figure (the issue's 100k: ~10 min)")
+    parser.add_argument("--broker", choices=sorted(BROKER_KINDS), default="tansu",
+                        help="the kind of local broker the bench starts (kafka: Java 17 and Maven)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for <date>.json and latest.json")
 
 
@@ -64,14 +66,18 @@ def run(args: argparse.Namespace) -> int:
     warmup = make_corpus(WARMUP_ARTICLES, tag="w", first_copy=-40)
     with tempfile.TemporaryDirectory(prefix="talkwire-bench-") as scratch:
         scratch_dir = Path(scratch)
-        broker = TansuBroker(port=_free_port(), run_dir=scratch_dir / "broker")
-        broker.up()
+        broker = make_broker(args.broker, port=free_port(), run_dir=scratch_dir / "broker")
+        broker_started = time.monotonic()
+        broker_pid = broker.up()
+        broker_start_s = time.monotonic() - broker_started
         try:
-            base = replace(Settings.from_env(), kafka_bootstrap=broker.bootstrap, broker_profile="tansu", topic_partitions=4)
+            base = replace(Settings.from_env(), kafka_bootstrap=broker.bootstrap, broker_profile=args.broker,
+                           topic_partitions=4)
             logs = Path(tempfile.mkdtemp(prefix="talkwire-bench-logs-"))  # kept: worker logs for a failed run
             figures = measure_all(base, args, scratch_dir, logs, corpus, paced, second, warmup)
+            figures |= broker_figures(broker, broker_start_s, peak_rss_mb(broker_pid))
         finally:
-            broker.down()
+            broker.down(wipe=True)
     figures["bench_seconds"] = round(time.monotonic() - started, 1)
     report = {**figures, "machine": machine(load_before, os.getloadavg())}
     print(table(report))
@@ -125,6 +131,11 @@ def measure_all(base: Settings, args: argparse.Namespace, scratch: Path, logs: P
     }
 
 
+def broker_figures(broker: LocalBroker, start_s: float, rss_mb: float) -> dict:
+    """The broker the stream figures ran on: its kind, start-up time (until it answers metadata) and peak RSS."""
+    return {"broker": broker.kind, "broker_start_s": round(start_s, 1), "broker_rss_mb": round(rss_mb, 1)}
+
+
 def table(report: dict) -> str:
     rows = [f"{'measure':<46} {'value':>10}  target"]
     rows += [f"{label:<46} {report[key]:>10}  {target}" for key, label, target in RATIOS]
@@ -141,6 +152,8 @@ def table(report: dict) -> str:
         f"{'end to end articles/s, 2 workers':<46} {report['two_workers_articles_per_s']:>10}",
         f"{'offline replay articles/s':<46} {report['replay_articles_per_s']:>10}",
         f"{'worker peak RSS (MB)':<46} {report['rss_mb']:>10}",
+        f"{'broker, start-up (s) / peak RSS (MB)':<46} "
+        f"{report['broker']:>10}  {report['broker_start_s']} / {report['broker_rss_mb']}",
         f"{'clustering ms/article, 1k state':<46} {state['small_ms_per_article']:>10.3f}",
         f"{'clustering ms/article, 10k state (full window)':<46} {state['full_window_ms_per_article']:>10.3f}",
         f"{'clustering cost, large / 10k state':<46} {report['state_scaling_full_window']:>10}",
@@ -188,8 +201,8 @@ def write_results(report: dict, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     data = orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     stamp = report["machine"]["date"].replace(":", "").replace("+0000", "Z")
-    (folder / f"{stamp}.json").write_bytes(data)
-    (folder / "latest.json").write_bytes(data)
+    (folder / f"{stamp}-{report['broker']}.json").write_bytes(data)
+    (folder / f"latest-{report['broker']}.json").write_bytes(data)
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -202,9 +215,3 @@ def _version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
-
-
-def _free_port() -> int:
-    from bench.stream import free_port
-
-    return free_port()

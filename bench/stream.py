@@ -64,7 +64,7 @@ class StreamRun:
             worker.stop()
 
     def peak_rss_mb(self) -> float:
-        return max(_peak_rss_mb(worker.pid) for worker in self.workers)
+        return max(peak_rss_mb(worker.pid) for worker in self.workers)
 
     def warm_up(self, messages: list[tuple[str, bytes]], timeout_s: float = 180.0) -> None:
         arrivals = self.measure(messages, timeout_s=timeout_s)
@@ -150,7 +150,7 @@ def _worker_settings(settings: Settings, index: int) -> Settings:
     return replace(settings, web_port=free_port(), data_dir=str(data_dir))
 
 
-def _peak_rss_mb(pid: int) -> float:
+def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
