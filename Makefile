@@ -67,6 +67,11 @@ demo: $(VENV)/.installed-demo
 	echo "worker pid $$(cat $(RUN_DIR)/worker.pid), log $(RUN_DIR)/worker.log, events page http://127.0.0.1:$(WEB_PORT)/"
 	$(BIN)/talkwire produce examples/000_0a95cf361c5ddf75.txt
 	$(BIN)/talkwire produce examples/articles.jsonl
+	echo "waiting for the worker to be ready (models loaded, partitions assigned)..."
+	until $(BIN)/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$(WEB_PORT)/readyz', timeout=2)" 2>/dev/null; do
+	  if ! kill -0 $$(cat $(RUN_DIR)/worker.pid) 2>/dev/null; then echo "worker died:"; tail -30 $(RUN_DIR)/worker.log; exit 1; fi
+	  sleep 1
+	done
 	echo "waiting until the events stop changing ($(DEMO_IDLE_S) s without an update)..."
 	$(BIN)/talkwire tail events --latest --idle-exit $(DEMO_IDLE_S) --timeout 900
 	if ! kill -0 $$(cat $(RUN_DIR)/worker.pid) 2>/dev/null; then echo "worker died:"; tail -30 $(RUN_DIR)/worker.log; exit 1; fi
