@@ -48,7 +48,7 @@ def test_a_web_port_in_use_is_one_line_and_no_crash_marker(stream_settings: Sett
 
 @pytest.mark.parametrize(("variable", "value"), [("TALKWIRE_TOPIC_PARTITIONS", "abc"),
                                                   ("TALKWIRE_BATCH_WITHIN_S", "soon"),
-                                                  ("TALKWIRE_LOCAL_BROKER", "ture"),
+                                                  ("TALKWIRE_EXACTLY_ONCE", "ture"),
                                                   ("TALKWIRE_MAX_MESSAGE_BYTES", "1MB")])
 def test_a_bad_variable_is_named(variable: str, value: str) -> None:
     with pytest.raises(SettingsError, match=f"^{variable}={value!r} is not "):

@@ -44,13 +44,18 @@ def installed_version() -> str:
         return talkwire.__version__
 
 
+# Faust's own line format (mode.utils.logging.DEFAULT_FORMAT without its extras), so a worker's log
+# reads as one format before and after Faust takes over its logging.
+LOG_FORMAT = "[%(asctime)s] [%(process)s] [%(levelname)s]: %(message)s"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with 2 on a usage error
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
     try:
         return int(args.func(args) or EXIT_OK)
     except KeyboardInterrupt:
