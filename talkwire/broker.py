@@ -412,8 +412,9 @@ class KafkaBroker(LocalBroker):
         self.config_file.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
 
     def _format(self, java: str, classpath: str) -> None:
+        # "--cluster-id=<id>" in one argument: a random id may begin with "-", which argparse takes for an option
         command = [java, "-cp", classpath, "kafka.tools.StorageTool", "format",
-                   "-t", kafka_cluster_id(), "-c", str(self.config_file)]
+                   f"--cluster-id={kafka_cluster_id()}", "-c", str(self.config_file)]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise BrokerError(f"formatting {self.data_dir} failed:\n{result.stdout}{result.stderr}")

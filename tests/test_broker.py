@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from kafka_helpers import free_port
 
+from talkwire import broker as broker_module
 from talkwire.broker import (
     BrokerError,
     KAFKA_POM,
@@ -161,3 +162,14 @@ def test_kafka_keeps_its_topics_across_a_kill_and_restart(local_broker) -> None:
     assert "kept" in asyncio.run(topics(broker.bootstrap))
     broker.down(wipe=True)
     assert not broker.home.exists()
+
+
+def test_kafka_storage_formats_with_a_cluster_id_that_begins_with_a_dash(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A random id in URL-safe base64 begins with "-" once in 64: StorageTool's argparse took it for an option."""
+    monkeypatch.setattr(broker_module, "kafka_cluster_id", lambda: "-" + "A" * 21)
+    broker = KafkaBroker(port=free_port(), run_dir=tmp_path)
+    try:
+        assert broker.up() > 0
+    finally:
+        broker.down(wipe=True)

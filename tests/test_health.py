@@ -87,6 +87,6 @@ def test_ready_only_when_models_broker_and_partitions_are_there_and_an_outage_sh
 
 
 def test_faust_debug_views_are_off_unless_asked_for() -> None:
-    off, on = app_options(Settings()), app_options(Settings(web_debug_views=True))
+    off, on = (app_options(Settings(broker_profile="kafka", web_debug_views=flag)) for flag in (False, True))
     assert [off[name] for name in FAUST_DEBUG_VIEWS] == [False] * 4
     assert [on[name] for name in FAUST_DEBUG_VIEWS] == [True] * 4

@@ -67,13 +67,14 @@ def _gazetteer() -> Gazetteer:
 
 
 def party_code(value: str, gazetteer: Gazetteer) -> str:
-    """A party code from a code ('UA', 'NATO') or a name in any language of the gazetteer ('Ukraine', 'OTAN')."""
-    entry = gazetteer.lookup(value)
-    if entry is not None and entry.kind in PARTY_KINDS:
-        return entry.canonical
+    """A party code from a code ('UA', 'NATO') or a name in any language of the gazetteer ('Ukraine', 'OTAN').
+    A code wins over a name it spells ('UA' is Ukraine, not the French initials of the African Union)."""
     code = value.upper()
     if any(gazetteer.entry(f"{kind}:{code}") for kind in PARTY_KINDS):
         return code
+    entry = gazetteer.lookup(value)
+    if entry is not None and entry.kind in PARTY_KINDS:
+        return entry.canonical
     raise BadQuery(f"unknown party {value!r}: give an ISO 3166 code, an organisation's short name or a name")
 
 
