@@ -413,7 +413,7 @@ class KafkaBroker(LocalBroker):
 
     def _format(self, java: str, classpath: str) -> None:
         command = [java, "-cp", classpath, "kafka.tools.StorageTool", "format",
-                   "-t", kafka_cluster_id(), "-c", str(self.config_file)]
+                   f"--cluster-id={kafka_cluster_id()}", "-c", str(self.config_file)]  # an id may begin with "-"
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise BrokerError(f"formatting {self.data_dir} failed:\n{result.stdout}{result.stderr}")
