@@ -44,15 +44,17 @@ def create_topics(settings: Settings) -> None:
     asyncio.run(ensure_topics(settings))
 
 
-def produce(settings: Settings, topic: str, messages: list[tuple[str | None, bytes]]) -> None:
-    """Send (key, value) pairs in order and wait until the broker has them all."""
+def produce(settings: Settings, topic: str, messages: list[tuple[str | None, bytes | None]],
+            partition: int | None = None) -> None:
+    """Send (key, value) pairs in order (to ``partition`` if given) and wait until the broker has them all."""
 
     async def send_all() -> None:
         producer = AIOKafkaProducer(**client_options(settings), acks="all")
         await producer.start()
         try:
             for key, value in messages:
-                await (await producer.send(topic, value=value, key=key.encode() if key is not None else None))
+                await (await producer.send(topic, value=value, key=key.encode() if key is not None else None,
+                                           partition=partition))
         finally:
             await producer.stop()
 
