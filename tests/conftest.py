@@ -125,7 +125,8 @@ def start_worker(stream_settings: Settings, tmp_path: Path) -> Iterator[Callable
     """Start ``talkwire worker`` subprocesses (their topics created first, on whichever broker their
     settings name); all are stopped at teardown."""
     workers: list[WorkerProcess] = []
-    topics_made: set[tuple[str, str]] = set()
+    create_topics(stream_settings)
+    topics_made = {(stream_settings.kafka_bootstrap, stream_settings.topic_raw)}
 
     def start(settings: Settings | None = None, **extra_env: str) -> WorkerProcess:
         settings = settings or stream_settings

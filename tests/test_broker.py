@@ -130,7 +130,7 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "broker stopped" in capsys.readouterr().out
 
 
-def test_kafka_keeps_its_topics_across_a_kill_and_restart(tmp_path: Path) -> None:
+def test_kafka_keeps_its_topics_across_a_kill_and_restart(local_broker) -> None:
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
     async def create(bootstrap: str) -> None:
@@ -149,15 +149,15 @@ def test_kafka_keeps_its_topics_across_a_kill_and_restart(tmp_path: Path) -> Non
         finally:
             await admin.close()
 
-    broker = KafkaBroker(port=free_port(), run_dir=tmp_path)
-    first_pid = broker.up()
-    try:
-        asyncio.run(create(broker.bootstrap))
-        assert broker.stop(signal.SIGKILL) is True
-        assert broker.running_pid() is None
-        assert broker.data_dir.is_dir()
-        assert broker.up() != first_pid
-        assert "kept" in asyncio.run(topics(broker.bootstrap))
-    finally:
-        broker.down(wipe=True)
+    broker = local_broker("kafka", **{"log.cleaner.backoff.ms": "500"})  # the tests' factory: started
+    assert isinstance(broker, KafkaBroker)
+    assert "log.cleaner.backoff.ms=500\n" in broker.config_file.read_text()
+    first_pid = broker.running_pid()
+    asyncio.run(create(broker.bootstrap))
+    assert broker.stop(signal.SIGKILL) is True
+    assert broker.running_pid() is None
+    assert broker.data_dir.is_dir()
+    assert broker.up() != first_pid
+    assert "kept" in asyncio.run(topics(broker.bootstrap))
+    broker.down(wipe=True)
     assert not broker.home.exists()

@@ -18,6 +18,9 @@ LOCAL_BROKER_PROFILE: dict[str, Any] = {
 }
 
 
+CONSUMER_METADATA_MAX_AGE_MS = 5_000
+
+
 def app_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {
         "broker": [f"kafka://{server}" for server in bootstrap_servers(settings)],
@@ -31,6 +34,11 @@ def app_options(settings: Settings) -> dict[str, Any]:
         "topic_partitions": settings.topic_partitions,
         "processing_guarantee": "exactly_once" if settings.exactly_once else "at_least_once",
         "autodiscover": False,
+        # Apache Kafka answers CreateTopics before its metadata lists the topic: the repartition topics
+        # Faust creates just before its group join can miss the first assignment, and only a metadata
+        # refresh (every 5 min by default) brings them in with a rebalance. Measured: a worker on Kafka
+        # left its extract and cluster stages unassigned for 240 s (test_state_recovery).
+        "consumer_metadata_max_age_ms": CONSUMER_METADATA_MAX_AGE_MS,
     }
     credentials = faust_credentials(settings)
     if credentials is not None:
