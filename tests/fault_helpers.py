@@ -104,15 +104,16 @@ class Outcome:
     dead_letters: list[Record]
 
 
-def collect_outcome(settings: Settings, ids: set[str], timeout_s: float = 600) -> Outcome:
+def collect_outcome(settings: Settings, ids: set[str], timeout_s: float = 600,
+                    isolation_level: str = "read_uncommitted") -> Outcome:
     """Everything on the output topics once every article is enriched and the worker settled.
 
     The wait ends as soon as every article is out; the ceiling only bounds a broken run (a restart
     whose late articles each rewind part of the block is slow on a loaded 2-core machine)."""
-    enriched = consume_until(settings, settings.topic_enriched, lambda rs: ids <= {r.key for r in rs},
-                             timeout_s=timeout_s, settle_s=4)
-    events = consume_until(settings, settings.topic_events, lambda rs: True, timeout_s=30, settle_s=2)
-    dead_letters = consume_until(settings, settings.topic_dead_letters, lambda rs: True, timeout_s=10, settle_s=1)
+    read = functools.partial(consume_until, settings, isolation_level=isolation_level)
+    enriched = read(settings.topic_enriched, lambda rs: ids <= {r.key for r in rs}, timeout_s=timeout_s, settle_s=4)
+    events = read(settings.topic_events, lambda rs: True, timeout_s=30, settle_s=2)
+    dead_letters = read(settings.topic_dead_letters, lambda rs: True, timeout_s=10, settle_s=1)
     return Outcome(enriched, events, dead_letters)
 
 

@@ -44,15 +44,17 @@ def create_topics(settings: Settings) -> None:
     asyncio.run(ensure_topics(settings))
 
 
-def produce(settings: Settings, topic: str, messages: list[tuple[str | None, bytes]]) -> None:
-    """Send (key, value) pairs in order and wait until the broker has them all."""
+def produce(settings: Settings, topic: str, messages: list[tuple[str | None, bytes | None]],
+            partition: int | None = None) -> None:
+    """Send (key, value) pairs in order (to ``partition`` if given) and wait until the broker has them all."""
 
     async def send_all() -> None:
         producer = AIOKafkaProducer(**client_options(settings), acks="all")
         await producer.start()
         try:
             for key, value in messages:
-                await (await producer.send(topic, value=value, key=key.encode() if key is not None else None))
+                await (await producer.send(topic, value=value, key=key.encode() if key is not None else None,
+                                           partition=partition))
         finally:
             await producer.stop()
 
@@ -60,11 +62,15 @@ def produce(settings: Settings, topic: str, messages: list[tuple[str | None, byt
 
 
 def consume_until(settings: Settings, topic: str, done, *, timeout_s: float = 120.0,
-                  settle_s: float = 0.0) -> list[Record]:
-    """Read ``topic`` from the beginning until ``done(records)`` holds (then ``settle_s`` more) or time runs out."""
+                  settle_s: float = 0.0, isolation_level: str = "read_uncommitted") -> list[Record]:
+    """Read ``topic`` from the beginning until ``done(records)`` holds (then ``settle_s`` more) or time runs out.
+
+    ``isolation_level="read_committed"`` reads what a transactional consumer sees: no aborted record,
+    nothing past an open transaction."""
 
     async def read() -> list[Record]:
-        consumer = AIOKafkaConsumer(**reader_options(settings), group_id=None, auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(**reader_options(settings), group_id=None, auto_offset_reset="earliest",
+                                    isolation_level=isolation_level)
         await consumer.start()
         await asyncio.sleep(0)  # an aiokafka 0.14 consumer stopped before its task ran raises CancelledError
         records: list[Record] = []
