@@ -12,7 +12,7 @@ from test_web import SEED_PATH, base_url, http_get, seed_report, wait_until
 from talkwire.settings import Settings
 from talkwire.streams import metrics
 from talkwire.streams.metrics import REGISTRY
-from talkwire.streams.topics import by_block_topic, by_id_topic
+from talkwire.streams.topics import by_block_topic, by_id_topic, by_track_topic
 
 
 def value(name: str, **labels: str) -> float:
@@ -107,10 +107,11 @@ def test_metrics_endpoint_after_articles_flow(stream_settings: Settings, start_w
         return {f"{dict(labels)['topic']}/{dict(labels)['partition']}": v
                 for (name, labels), v in scrape(settings).items() if name == "talkwire_consumer_lag"}
 
-    # The lag is the group's: highwater minus the committed offset of the stream's own topics, 0 once
-    # the articles are processed and committed (the events topic is written, not read, by the group).
-    topics = {settings.topic_raw, by_id_topic(settings), by_block_topic(settings)}
+    # The lag is the group's: highwater minus the committed offset of the topics its agents read, 0
+    # once the articles are processed and committed (the tracks stage reads the events topic too).
+    topics = {settings.topic_raw, by_id_topic(settings), by_block_topic(settings), settings.topic_events,
+              by_track_topic(settings)}
     settled = wait_until(lambda: (lag := lags()) and {key.rsplit("/", 1)[0] for key in lag} == topics
                          and not any(lag.values()) and lag,
-                         timeout_s=60, what="lag samples of the stream's topics, all 0")
-    assert len(settled) == 3 * settings.topic_partitions
+                         timeout_s=60, what="lag samples of the stream's topics, all 0", explain=lambda: str(lags()))
+    assert len(settled) == len(topics) * settings.topic_partitions
