@@ -138,8 +138,10 @@ def test_one_final_event_per_gold_cluster(runs: dict[str, RunOutcome], run: str)
     events = runs[run].final_events
     holding = {event_id: {ref.id for ref in event.articles} for event_id, event in events.items()}
     event_of = {article_id: event_id for event_id, ids in holding.items() for article_id in ids}
-    assert event_of.keys() == gold.keys(), "every article is in exactly one final event"
-    assert sum(len(ids) for ids in holding.values()) == len(gold), "no article in two final events"
+    # an unrelated article (other-N) that reports no event of the vocabulary builds none
+    reporting = {article_id for article_id, label in gold.items() if label in labelled}
+    assert reporting <= event_of.keys() <= gold.keys(), "every report of a labelled event is in a final event"
+    assert sum(len(ids) for ids in holding.values()) == len(event_of), "no article in two final events"
     for cluster in labelled:
         members = {article_id for article_id, label in gold.items() if label == cluster}
         assert len({event_of[article_id] for article_id in members}) == 1, f"{cluster} is split"
