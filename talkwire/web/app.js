@@ -103,7 +103,7 @@ function timeline(event) {
           article.title || article.id)
         : el("span", { class: "report-title" }, article.title || article.id),
       article.duplicate_of
-        ? el("span", { class: "copy-of" }, "copy of ", original ? `${original.source}` : article.duplicate_of)
+        ? el("span", { class: "copy-of" }, "copy of ", original ? original.source || "a dispatch" : article.duplicate_of)
         : null);
   }));
 }
