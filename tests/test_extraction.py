@@ -133,3 +133,16 @@ def test_order_is_kept_across_languages(extractor):
                                                 "with an agreement on humanitarian corridors for civilians."})
     results = extractor.enrich([english, french, english.model_copy(update={"id": "en-2"})])
     assert [r.article.id for r in results] == ["en-1", "fr-1", "en-2"]
+
+
+def test_load_models_loads_every_model_whatever_the_limits(monkeypatch):
+    """The worker loads its models before it is ready; tight input limits must not stop it (a warm-up
+    article over max_body_chars once made the worker exit at start)."""
+    from talkwire.settings import Limits
+
+    loaded = []
+    monkeypatch.setattr(extraction, "load_pipeline", lambda language, *models: loaded.append(language))
+    monkeypatch.setattr(extraction, "encoder", lambda: loaded.append("encoder"))
+    monkeypatch.setattr(extraction, "load_gazetteer", lambda: loaded.append("gazetteer"))
+    Extractor(Settings(limits=Limits(max_body_chars=10))).load_models()
+    assert sorted(loaded) == ["en", "encoder", "fr", "gazetteer"]

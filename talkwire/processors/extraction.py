@@ -11,6 +11,7 @@ from collections import defaultdict
 from spacy.tokens import Doc
 
 from talkwire.processors.dates import choose_event_date, find_date_mentions
+from talkwire.processors.embedding import encoder
 from talkwire.processors.entities import doc_text, extract_entities
 from talkwire.processors.errors import InputError
 from talkwire.processors.frame import build_frame
@@ -32,6 +33,14 @@ class Extractor:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    def load_models(self) -> None:
+        """Load every model an article may need (the spaCy pipelines, the gazetteer, the sentence
+        encoder), so that the first article does not wait for them."""
+        for language in SUPPORTED_LANGUAGES:
+            load_pipeline(language, self.settings.spacy_model_fr, self.settings.spacy_model_en)
+        load_gazetteer()
+        encoder()
 
     def enrich(self, articles: list[Article]) -> list[EnrichedArticle | InputError]:
         results: list[EnrichedArticle | InputError | None] = [None] * len(articles)

@@ -95,15 +95,13 @@ def make_executor(settings: Settings) -> Executor:
     return ThreadPoolExecutor(1, thread_name_prefix="talkwire-nlp")
 
 
-# A short French report: loading the extractor for it loads every model an article needs.
-WARM_UP_DISPATCH = (b"date 2022-03\n\nLes d\xc3\xa9l\xc3\xa9gations russe et ukrainienne se sont rencontr\xc3\xa9es "
-                    b"jeudi \xc3\xa0 Brest pour un deuxi\xc3\xa8me round de n\xc3\xa9gociations.")
+def load_models(settings: Settings) -> None:
+    _extractor(settings).load_models()
 
 
 def warm_up(executor: Executor, settings: Settings) -> list[Future]:
     """Start loading the models in every worker of the executor (each process loads its own)."""
-    article = parse_message(WARM_UP_DISPATCH, settings.limits, key="warm-up")
-    return [executor.submit(enrich_batch, settings, [article]) for _ in range(max(1, settings.nlp_processes))]
+    return [executor.submit(load_models, settings) for _ in range(max(1, settings.nlp_processes))]
 
 
 async def enrich_off_loop(executor: Executor, settings: Settings, articles: list[Article]):
