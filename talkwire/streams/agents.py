@@ -89,6 +89,12 @@ def enrich_batch(settings: Settings, articles: list[Article]) -> list[ArticleFea
     return [next(features) if isinstance(r, EnrichedArticle) else (r.code, r.message) for r in results]
 
 
+async def send_and_wait(sends: list[Awaitable]) -> None:
+    """Hand every record to the producer, then wait until the broker has them all."""
+    deliveries = [await send for send in sends]
+    await asyncio.gather(*deliveries)
+
+
 def make_executor(settings: Settings) -> Executor:
     if settings.nlp_processes > 0:
         return ProcessPoolExecutor(settings.nlp_processes, mp_context=get_context("spawn"))
@@ -295,8 +301,7 @@ def register_agents(app: faust.App, settings: Settings, executor: Executor) -> T
         to = {settings.topic_enriched: topology.enriched, settings.topic_events: topology.events}
         sends = [to[topic].send(key=key, value=value) for topic, key, value in outputs]
         sends += [topology.events.send(key=event_id.encode(), value=None) for event_id in tombstones]
-        deliveries = [await send for send in sends]
-        await asyncio.gather(*deliveries)
+        await send_and_wait(sends)
 
     return topology
 

@@ -11,21 +11,13 @@ records; per event the newest version wins, so the timelines do not depend on ar
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable
-
 import faust
 
 from talkwire.processors.records import CanonicalEvent, EventTrackMark, TrackChange, TrackState
 from talkwire.processors.tracks import apply_track_change, track_changes, track_record
 from talkwire.settings import Settings
+from talkwire.streams.agents import send_and_wait
 from talkwire.streams.topics import by_track_topic
-
-
-async def send_and_wait(sends: list[Awaitable]) -> None:
-    """Hand every record to the producer, then wait until the broker has them all."""
-    deliveries = [await send for send in sends]
-    await asyncio.gather(*deliveries)
 
 
 def register_track_agents(app: faust.App, settings: Settings, events: faust.TopicT) -> None:
