@@ -26,10 +26,10 @@ from typing import Any
 import orjson
 from spacy.language import Language
 
-from talkwire.processors.entities import extract_entities
+from talkwire.processors.extract.entities import extract_entities
 from talkwire.processors.evaluation import load_corpus
-from talkwire.processors.gazetteer import fold, load_gazetteer
-from talkwire.processors.nlp import load_pipeline
+from talkwire.processors.extract.gazetteer import fold, load_gazetteer
+from talkwire.processors.extract.nlp import load_pipeline
 from talkwire.processors.pipeline import read_messages
 from talkwire.settings import Limits, Settings
 
@@ -41,9 +41,17 @@ def _rss_mb() -> float:
 
 
 def _pipeline_at(revision: str) -> Language:
-    """``load_pipeline("en", ...)`` of talkwire/processors/nlp.py as it was at ``revision``."""
-    source = subprocess.run(["git", "show", f"{revision}:talkwire/processors/nlp.py"], check=True,
-                            capture_output=True, text=True).stdout
+    """``load_pipeline("en", ...)`` of talkwire/processors/extract/nlp.py as it was at ``revision``.
+
+    Revisions before the tree was split into pipeline stages have it at talkwire/processors/nlp.py,
+    importing the gazetteer from there too.
+    """
+    shown = subprocess.run(["git", "show", f"{revision}:talkwire/processors/extract/nlp.py"],
+                           capture_output=True, text=True)
+    if shown.returncode != 0:
+        shown = subprocess.run(["git", "show", f"{revision}:talkwire/processors/nlp.py"], check=True,
+                               capture_output=True, text=True)
+    source = shown.stdout.replace("talkwire.processors.gazetteer", "talkwire.processors.extract.gazetteer")
     path = Path(tempfile.mkdtemp()) / "nlp_at_revision.py"
     path.write_text(source, "utf-8")
     spec = importlib.util.spec_from_file_location("nlp_at_revision", path)

@@ -10,14 +10,14 @@ from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 
-from talkwire.processors.clustering import cluster_article
-from talkwire.processors.embedding import embed, title_and_lead
-from talkwire.processors.extraction import NLP_BATCH_SIZE, Extractor
-from talkwire.processors.features import synthetic_history
-from talkwire.processors.fingerprint import minhash_signature
-from talkwire.processors.language import detect_language
-from talkwire.processors.nlp import load_pipeline
-from talkwire.processors.parsing import parse_message
+from talkwire.processors.cluster.clustering import cluster_article
+from talkwire.processors.cluster.embedding import embed, title_and_lead
+from talkwire.processors.extract.extraction import NLP_BATCH_SIZE, Extractor
+from talkwire.processors.cluster.features import synthetic_history
+from talkwire.processors.cluster.fingerprint import minhash_signature
+from talkwire.processors.parse.language import detect_language
+from talkwire.processors.extract.nlp import load_pipeline
+from talkwire.processors.parse.parsing import parse_message
 from talkwire.processors.pipeline import OfflinePipeline
 from talkwire.processors.records import Article, RawMessage
 from talkwire.settings import Settings

@@ -2,8 +2,8 @@ import itertools
 
 import pytest
 
-from talkwire.processors.clustering import JOIN_SCORE, _Evidence, blocking_key, cluster_article, event_id_for, pair_score
-from talkwire.processors.features import synthetic_features, synthetic_history
+from talkwire.processors.cluster.clustering import JOIN_SCORE, _Evidence, blocking_key, cluster_article, event_id_for, pair_score
+from talkwire.processors.cluster.features import synthetic_features, synthetic_history
 from talkwire.processors.records import EventFrame, Location
 from talkwire.settings import Limits
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from talkwire.processors.data_files import data_file_names, load_data, parse_yaml
-from talkwire.processors.gazetteer import load_gazetteer
+from talkwire.processors.extract.gazetteer import load_gazetteer
 
 # Keys whose values are codes or names: always strings (or null where the data says "none").
 CODE_KEYS = {"code", "country", "seat_of", "party", "name", "region", "kind", "type"}

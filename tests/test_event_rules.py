@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from talkwire.processors.data_files import load_data
-from talkwire.processors.event_rules import (
+from talkwire.processors.extract.event_rules import (
     _outcome_rules,
     _type_triggers,
     classify_event_type,
@@ -16,7 +16,7 @@ from talkwire.processors.event_rules import (
     extract_outcomes,
     extract_round,
 )
-from talkwire.processors.rule_text import Prefiltered, plain_lower, split_sentences
+from talkwire.processors.extract.rule_text import Prefiltered, plain_lower, split_sentences
 
 SEED = Path(__file__).parents[1] / "examples" / "000_0a95cf361c5ddf75.txt"
 DATA = Path(__file__).parent / "data"

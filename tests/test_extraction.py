@@ -5,10 +5,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from talkwire.processors import extraction
+from talkwire.processors.extract import extraction
 from talkwire.processors.errors import InputError
-from talkwire.processors.extraction import Extractor
-from talkwire.processors.parsing import parse_dispatch, parse_message
+from talkwire.processors.extract.extraction import Extractor
+from talkwire.processors.parse.parsing import parse_dispatch, parse_message
 from talkwire.processors.records import EnrichedArticle
 from talkwire.settings import Settings
 

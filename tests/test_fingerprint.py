@@ -1,4 +1,4 @@
-from talkwire.processors.fingerprint import (
+from talkwire.processors.cluster.fingerprint import (
     band_keys,
     copy_similarity,
     estimated_containment,

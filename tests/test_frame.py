@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from talkwire.processors.entities import extract_entities
-from talkwire.processors.frame import _Endings, _ends_with, build_frame
-from talkwire.processors.gazetteer import load_gazetteer
-from talkwire.processors.nlp import load_pipeline
-from talkwire.processors.quotes import extract_quotes
+from talkwire.processors.extract.entities import extract_entities
+from talkwire.processors.extract.frame import _Endings, _ends_with, build_frame
+from talkwire.processors.extract.gazetteer import load_gazetteer
+from talkwire.processors.extract.nlp import load_pipeline
+from talkwire.processors.extract.quotes import extract_quotes
 from talkwire.processors.records import EventDate
 from talkwire.settings import Limits, Settings
 

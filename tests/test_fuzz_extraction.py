@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from talkwire.processors.errors import InputError
-from talkwire.processors.extraction import Extractor
+from talkwire.processors.extract.extraction import Extractor
 from talkwire.processors.records import Article, EnrichedArticle
 from talkwire.settings import Limits, Settings
 

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from talkwire.processors.errors import InputError
-from talkwire.processors.parsing import article_sort_key, parse_message, published_instant
+from talkwire.processors.parse.parsing import article_sort_key, parse_message, published_instant
 from talkwire.processors.records import Article
-from talkwire.processors.text import normalise_text, strip_html
+from talkwire.processors.parse.text import normalise_text, strip_html
 from talkwire.settings import Limits
 
 LIMITS = Limits(max_message_bytes=20_000, max_body_chars=5_000)

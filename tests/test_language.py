@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from talkwire.processors.language import SUPPORTED_LANGUAGES, detect_language
-from talkwire.processors.parsing import parse_message
+from talkwire.processors.parse.language import SUPPORTED_LANGUAGES, detect_language
+from talkwire.processors.parse.parsing import parse_message
 from talkwire.processors.records import Article, LanguageResult
 from talkwire.settings import Limits
 

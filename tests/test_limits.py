@@ -9,10 +9,10 @@ from dataclasses import replace
 import orjson
 import pytest
 
-from talkwire.processors.clustering import cluster_article
+from talkwire.processors.cluster.clustering import cluster_article
 from talkwire.processors.errors import InputError
-from talkwire.processors.features import synthetic_features
-from talkwire.processors.parsing import parse_message
+from talkwire.processors.cluster.features import synthetic_features
+from talkwire.processors.parse.parsing import parse_message
 from talkwire.processors.records import EventFrame, Location
 from talkwire.settings import Limits, Settings
 

@@ -9,7 +9,7 @@ from importlib.metadata import version
 import pytest
 import spacy
 
-from talkwire.processors.nlp import load_pipeline
+from talkwire.processors.extract.nlp import load_pipeline
 from talkwire.settings import Settings
 
 # What the re-upload's meta.json says (equal to the official en_core_web_sm-3.8.0 meta in
@@ -48,6 +48,6 @@ def test_a_model_of_the_wrong_language_is_refused():
 
 
 def test_no_model_is_loaded_at_import():
-    probe = ("import sys, talkwire.processors.nlp as nlp, talkwire.processors.extraction; "
+    probe = ("import sys, talkwire.processors.extract.nlp as nlp, talkwire.processors.extract.extraction; "
              "print(nlp._pipeline.cache_info().currsize)")
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "0\n"

@@ -15,7 +15,7 @@ import pytest
 from kafka_helpers import consume_until, produce
 
 from talkwire.processors.records import ArticleRef, CanonicalEvent, DeadLetter
-from talkwire.processors.sizing import event_json_within
+from talkwire.processors.cluster.sizing import event_json_within
 from talkwire.settings import Limits, Settings
 
 TALKS = ("Les délégations russe et ukrainienne se sont retrouvées jeudi au Bélarus pour un deuxième round "

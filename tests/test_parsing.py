@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from talkwire.processors.errors import InputError
-from talkwire.processors.parsing import (
+from talkwire.processors.parse.parsing import (
     article_sort_key,
     parse_dispatch,
     parse_message,

@@ -1,6 +1,6 @@
 """Participants apart from the people merely named: scores from cues, roles and place in the text."""
 
-from talkwire.processors.participation import participation_scores, taking_part
+from talkwire.processors.extract.participation import participation_scores, taking_part
 from talkwire.processors.records import PersonSpan
 
 

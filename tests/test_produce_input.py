@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from talkwire.cli.kafka import read_input
-from talkwire.processors.parsing import parse_message
+from talkwire.processors.parse.parsing import parse_message
 from talkwire.settings import Limits
 
 FIRST = b"date 2022-03 Les delegations russe et ukrainienne se sont retrouvees jeudi au Belarus.\n\nSuite."

@@ -4,9 +4,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from talkwire.processors.quotes import extract_quotes
+from talkwire.processors.extract.quotes import extract_quotes
 from talkwire.processors.records import PersonSpan
-from talkwire.processors.rule_text import split_sentences
+from talkwire.processors.extract.rule_text import split_sentences
 
 SEED = Path(__file__).parents[1] / "examples" / "000_0a95cf361c5ddf75.txt"
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from talkwire.processors.parsing import parse_dispatch
+from talkwire.processors.parse.parsing import parse_dispatch
 from talkwire.processors.records import Article
-from talkwire.processors.reports import DISPLAY_TITLE_CHARS, display_title, report_outlet, report_url
+from talkwire.processors.cluster.reports import DISPLAY_TITLE_CHARS, display_title, report_outlet, report_url
 from talkwire.settings import Limits
 
 

@@ -119,7 +119,7 @@ INVALID_ARTICLES = [
 
 def parser_accepts(document) -> bool:
     from talkwire.processors.errors import InputError
-    from talkwire.processors.parsing import parse_message
+    from talkwire.processors.parse.parsing import parse_message
 
     try:
         parse_message(orjson.dumps(document), Settings().limits)

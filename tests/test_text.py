@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from talkwire.processors.text import (
+from talkwire.processors.parse.text import (
     content_hash,
     is_boilerplate,
     looks_like_html,

@@ -19,7 +19,7 @@ from rich.text import Text
 from talkwire.cli import EXIT_INTERRUPTED, EXIT_OK
 from talkwire.cli.terminal import printable, printable_line
 from talkwire.processors.errors import InputError
-from talkwire.processors.parsing import is_json, parse_message
+from talkwire.processors.parse.parsing import is_json, parse_message
 from talkwire.processors.pipeline import read_messages
 from talkwire.processors.records import CanonicalEvent, RawMessage
 from talkwire.settings import Limits, Settings

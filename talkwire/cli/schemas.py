@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from talkwire.processors.parsing import article_input_schema
+from talkwire.processors.parse.parsing import article_input_schema
 from talkwire.processors.records import OUTPUT_RECORDS
 from talkwire.settings import Limits
 

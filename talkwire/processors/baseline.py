@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from talkwire.processors.embedding import embed, title_and_lead
-from talkwire.processors.parsing import article_sort_key, published_instant
+from talkwire.processors.cluster.embedding import embed, title_and_lead
+from talkwire.processors.parse.parsing import article_sort_key, published_instant
 from talkwire.processors.records import Article
 
 JOIN_COSINE = 0.5

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from talkwire.processors.gazetteer import strip_accents
+from talkwire.processors.extract.gazetteer import strip_accents
 from talkwire.processors.records import CanonicalEvent, EnrichedArticle, ReplayResult
 
 

@@ -14,11 +14,11 @@ from typing import Protocol
 
 import orjson
 
-from talkwire.processors.clustering import blocking_key, cluster_article
+from talkwire.processors.cluster.clustering import blocking_key, cluster_article
 from talkwire.processors.dead_letters import make_dead_letter
 from talkwire.processors.errors import InputError
-from talkwire.processors.features import build_features
-from talkwire.processors.parsing import article_sort_key, parse_message
+from talkwire.processors.cluster.features import build_features
+from talkwire.processors.parse.parsing import article_sort_key, parse_message
 from talkwire.processors.records import (
     Article,
     ArticleFeatures,
@@ -76,7 +76,7 @@ class OfflinePipeline:
     @property
     def extractor(self) -> Enricher:
         if self._extractor is None:
-            from talkwire.processors.extraction import Extractor
+            from talkwire.processors.extract.extraction import Extractor
 
             self._extractor = Extractor(self.settings)
         return self._extractor

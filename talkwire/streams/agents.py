@@ -23,14 +23,14 @@ import faust
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faust.types import EventT
 
-from talkwire.processors.clustering import blocking_key, cluster_article
+from talkwire.processors.cluster.clustering import blocking_key, cluster_article
 from talkwire.processors.dead_letters import make_dead_letter
 from talkwire.processors.errors import InputError
-from talkwire.processors.extraction import Extractor
-from talkwire.processors.features import build_features
-from talkwire.processors.parsing import parse_message
+from talkwire.processors.extract.extraction import Extractor
+from talkwire.processors.cluster.features import build_features
+from talkwire.processors.parse.parsing import parse_message
 from talkwire.processors.records import Article, ArticleFeatures, ClusterResult, EnrichedArticle
-from talkwire.processors.sizing import event_json_within
+from talkwire.processors.cluster.sizing import event_json_within
 from talkwire.settings import Settings
 from talkwire.streams import metrics
 from talkwire.streams.cluster_store import BlockStore

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from mode import Service
 
-from talkwire.processors.gazetteer import fold
+from talkwire.processors.extract.gazetteer import fold
 from talkwire.processors.records import CanonicalEvent, EventType
 from talkwire.settings import Settings
 from talkwire.streams import metrics

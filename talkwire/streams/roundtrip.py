@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from aiokafka import AIOKafkaConsumer
 
 from talkwire.processors.errors import InputError
-from talkwire.processors.parsing import parse_message
+from talkwire.processors.parse.parsing import parse_message
 from talkwire.processors.records import CanonicalEvent, DeadLetter, EnrichedArticle, RawMessage, ReplayResult
 from talkwire.settings import Limits, Settings
 from talkwire.streams.connection import reader_options, topic_partitions

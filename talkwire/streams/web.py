@@ -31,7 +31,7 @@ import orjson
 from aiohttp import web as aiohttp_web
 from faust.web import Request, Response, View
 
-from talkwire.processors.gazetteer import Gazetteer, load_gazetteer
+from talkwire.processors.extract.gazetteer import Gazetteer, load_gazetteer
 from talkwire.processors.records import EventType
 from talkwire.processors.tracks import tracks_of
 from talkwire.settings import Settings

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from talkwire.processors.embedding import embed, encode_vector, title_and_lead
-from talkwire.processors.fingerprint import NUM_PERM, band_keys, encode_signature, minhash_signature
-from talkwire.processors.parsing import article_sort_key
-from talkwire.processors.reports import display_title, report_outlet
+from talkwire.processors.cluster.embedding import embed, encode_vector, title_and_lead
+from talkwire.processors.cluster.fingerprint import NUM_PERM, band_keys, encode_signature, minhash_signature
+from talkwire.processors.parse.parsing import article_sort_key
+from talkwire.processors.cluster.reports import display_title, report_outlet
 from talkwire.processors.records import (
     Article,
     ArticleFeatures,

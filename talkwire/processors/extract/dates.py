@@ -19,7 +19,7 @@ from functools import cache
 from babel.dates import get_day_names, get_month_names
 
 from talkwire.processors.records import DateMention, DatePrecision, EventDate
-from talkwire.processors.rule_text import (
+from talkwire.processors.extract.rule_text import (
     Prefiltered,
     Sentence,
     alternation,

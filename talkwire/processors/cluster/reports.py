@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 from talkwire.processors.records import Article
-from talkwire.processors.rule_text import load_rule_data, paragraphs, split_sentences
+from talkwire.processors.extract.rule_text import load_rule_data, paragraphs, split_sentences
 
 DISPLAY_TITLE_CHARS = 120
 _DATELINE = re.compile(r"\A[^()\n]{0,40}\([^()\n]{1,30}\)\s*[-–—]\s*")  # "KYIV, April 9 (Reuters) - "

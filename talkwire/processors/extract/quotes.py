@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from talkwire.processors.records import PersonSpan, Quote
-from talkwire.processors.rule_text import (
+from talkwire.processors.extract.rule_text import (
     Prefiltered,
     Sentence,
     alternation,

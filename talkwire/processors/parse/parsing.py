@@ -14,7 +14,7 @@ import orjson
 
 from talkwire.processors.errors import InputError
 from talkwire.processors.records import Article
-from talkwire.processors.text import (
+from talkwire.processors.parse.text import (
     content_hash,
     looks_like_html,
     normalise_text,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from talkwire.processors.records import PersonSpan
-from talkwire.processors.rule_text import Prefiltered, Sentence, has_cue, load_rule_data, split_sentences
+from talkwire.processors.extract.rule_text import Prefiltered, Sentence, has_cue, load_rule_data, split_sentences
 
 IN_SENTENCE_THAT_TAKES_PART = 2.0
 IN_TITLE_OR_LEAD = 1.0

@@ -10,15 +10,15 @@ from collections import defaultdict
 
 from spacy.tokens import Doc
 
-from talkwire.processors.dates import choose_event_date, find_date_mentions
-from talkwire.processors.embedding import encoder
-from talkwire.processors.entities import doc_text, extract_entities
+from talkwire.processors.extract.dates import choose_event_date, find_date_mentions
+from talkwire.processors.cluster.embedding import encoder
+from talkwire.processors.extract.entities import doc_text, extract_entities
 from talkwire.processors.errors import InputError
-from talkwire.processors.frame import build_frame
-from talkwire.processors.gazetteer import load_gazetteer
-from talkwire.processors.language import SUPPORTED_LANGUAGES, detect_language
-from talkwire.processors.nlp import load_pipeline
-from talkwire.processors.quotes import extract_quotes
+from talkwire.processors.extract.frame import build_frame
+from talkwire.processors.extract.gazetteer import load_gazetteer
+from talkwire.processors.parse.language import SUPPORTED_LANGUAGES, detect_language
+from talkwire.processors.extract.nlp import load_pipeline
+from talkwire.processors.extract.quotes import extract_quotes
 from talkwire.processors.records import Article, EnrichedArticle, LanguageResult
 from talkwire.settings import Settings
 

@@ -56,10 +56,10 @@ from functools import lru_cache
 import numpy as np
 import orjson
 
-from talkwire.processors.embedding import decode_vector
+from talkwire.processors.cluster.embedding import decode_vector
 from talkwire.processors.event_kinds import event_kinds
-from talkwire.processors.event_rules import NO_VENUE_TYPES
-from talkwire.processors.fingerprint import copy_similarity, decode_signature
+from talkwire.processors.extract.event_rules import NO_VENUE_TYPES
+from talkwire.processors.cluster.fingerprint import copy_similarity, decode_signature
 from talkwire.processors.records import (
     ArticleFeatures,
     ArticleRef,
@@ -77,7 +77,7 @@ from talkwire.processors.records import (
     Quote,
     Record,
 )
-from talkwire.processors.reports import report_url
+from talkwire.processors.cluster.reports import report_url
 from talkwire.processors.tracks import track_id
 from talkwire.settings import Limits
 

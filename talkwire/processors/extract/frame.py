@@ -20,19 +20,19 @@ from functools import cache
 
 from spacy.tokens import Doc, Span
 
-from talkwire.processors.event_rules import (
+from talkwire.processors.extract.event_rules import (
     NO_VENUE_TYPES,
     decide_event_type,
     event_type_scores,
     extract_outcomes,
     extract_round,
 )
-from talkwire.processors.entities import demonym_mentions, doc_ents, doc_text
+from talkwire.processors.extract.entities import demonym_mentions, doc_ents, doc_text
 from talkwire.processors.event_kinds import event_kinds
-from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
-from talkwire.processors.participation import participation_scores, taking_part
+from talkwire.processors.extract.gazetteer import Gazetteer, GazetteerEntry, fold
+from talkwire.processors.extract.participation import participation_scores, taking_part
 from talkwire.processors.records import EventDate, EventFrame, Location, Participant, PersonSpan, Quote
-from talkwire.processors.rule_text import Sentence, has_cue, load_rule_data, split_sentences, zone_weight
+from talkwire.processors.extract.rule_text import Sentence, has_cue, load_rule_data, split_sentences, zone_weight
 
 CONTEXT_CHARS = 60  # how far before a mention its cue is looked for
 STRONG_PARTY = 2.0

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.records import EventType
-from talkwire.processors.rule_text import (
+from talkwire.processors.extract.rule_text import (
     Prefiltered,
     Sentence,
     alternation,

@@ -14,7 +14,7 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 from spacy.tokens import Doc, Span
 
-from talkwire.processors.gazetteer import Gazetteer, GazetteerEntry, fold
+from talkwire.processors.extract.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.records import EntityMention, PersonSpan
 from talkwire.settings import Limits
 

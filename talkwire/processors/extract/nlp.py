@@ -18,7 +18,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from talkwire.processors.gazetteer import load_gazetteer
+from talkwire.processors.extract.gazetteer import load_gazetteer
 from talkwire.settings import Settings
 
 UNUSED_COMPONENTS = ["tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
