@@ -1,8 +1,7 @@
 """Event frame rules: acting parties vs mentioned countries, venue, participants with roles."""
 
-from pathlib import Path
-
 import pytest
+from repo_paths import SEED
 
 from talkwire.processors.extract.entities import extract_entities
 from talkwire.processors.extract.frame import _Endings, _ends_with, build_frame
@@ -12,7 +11,6 @@ from talkwire.processors.extract.quotes import extract_quotes
 from talkwire.processors.records import EventDate
 from talkwire.settings import Limits, Settings
 
-SEED = Path(__file__).resolve().parent.parent / "examples" / "000_0a95cf361c5ddf75.txt"
 NO_DATE = EventDate(date=None, precision=None)
 
 

@@ -2,10 +2,10 @@ import argparse
 
 import orjson
 import pytest
+from pipeline_helpers import FrameFromExtra, write_corpus
 
 import talkwire.cli.offline as offline
 from talkwire.processors.pipeline import OfflinePipeline
-from test_pipeline import FrameFromExtra, write_corpus
 
 
 @pytest.fixture(autouse=True)

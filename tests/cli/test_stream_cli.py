@@ -9,13 +9,13 @@ from pathlib import Path
 import orjson
 import pytest
 from kafka_helpers import consume_until
+from repo_paths import SEED
 
 from talkwire.cli import main
 from talkwire.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.tansu]
 
-SEED = Path(__file__).parent.parent / "examples" / "000_0a95cf361c5ddf75.txt"
 
 
 @pytest.fixture

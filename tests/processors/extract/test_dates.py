@@ -1,12 +1,10 @@
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from repo_paths import SEED
 
 from talkwire.processors.extract.dates import choose_event_date, find_date_mentions, parse_publication
 
-SEED = Path(__file__).parents[1] / "examples" / "000_0a95cf361c5ddf75.txt"
 THURSDAY_EVENING = "2022-03-03T19:40:00+01:00"  # a Thursday
 
 

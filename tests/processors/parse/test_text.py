@@ -1,7 +1,7 @@
 import unicodedata
-from pathlib import Path
 
 import pytest
+from repo_paths import SEED
 
 from talkwire.processors.parse.text import (
     content_hash,
@@ -12,7 +12,6 @@ from talkwire.processors.parse.text import (
     strip_html,
 )
 
-SEED = Path(__file__).resolve().parents[1] / "examples" / "000_0a95cf361c5ddf75.txt"
 
 
 def test_nfc_composes_accents():

@@ -7,19 +7,17 @@ the second round by another outlet end in one event with two sources; the dev co
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import orjson
 import pytest
+from repo_paths import ROOT, TESTS_DATA
 
 from talkwire.cli import main
 from talkwire.processors.pipeline import OfflinePipeline
 from talkwire.processors.records import CanonicalEvent, RawMessage, ReplayResult
 from talkwire.settings import Settings
 
-ROOT = Path(__file__).parent.parent
 SEED_PATH = ROOT / "examples" / "000_0a95cf361c5ddf75.txt"
-DEV = Path(__file__).parent / "data" / "dev"
+DEV = TESTS_DATA / "dev"
 ROUNDS = ("ua-ru-round1", "ua-ru-round2", "ua-ru-round3")
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import orjson
 import pytest
 from kafka_helpers import create_topics, free_port
-from test_web import SEED_PATH, wait_until
+from web_helpers import SEED_PATH, wait_until
 
 from talkwire.broker import tansu_binary, wait_until_ready
 from talkwire.processors.records import CanonicalEvent

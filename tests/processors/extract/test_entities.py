@@ -1,15 +1,13 @@
 """Gazetteer lookups and entity extraction (people merged across spellings, demonyms, places)."""
 
-from pathlib import Path
-
 import pytest
+from repo_paths import SEED
 
 from talkwire.processors.extract.entities import demonym_mentions, doc_ents, doc_text, extract_entities
 from talkwire.processors.extract.gazetteer import fold, load_gazetteer
 from talkwire.processors.extract.nlp import load_pipeline
 from talkwire.settings import Limits, Settings
 
-SEED = Path(__file__).resolve().parent.parent / "examples" / "000_0a95cf361c5ddf75.txt"
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
-from test_web import EXAMPLES, SEED_PATH, base_url, http_get, seed_report, wait_until
+from web_helpers import EXAMPLES, SEED_PATH, base_url, http_get, seed_report, wait_until
+from repo_paths import ROOT
 
 from talkwire.settings import Settings
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.kafka
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 WINDOW = (1280, 1800)
 PHONE = (390, 844)
 

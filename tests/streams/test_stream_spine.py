@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import orjson
 import pytest
 from kafka_helpers import consume_until, latest_per_key, produce
+from repo_paths import ROOT
 
 from talkwire.processors.records import CanonicalEvent, DeadLetter, EnrichedArticle
 from talkwire.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.tansu]
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = ROOT / "examples"
 SEED_PATH = EXAMPLES / "000_0a95cf361c5ddf75.txt"
 SEED_KEY = SEED_PATH.stem
 OTHER_ARTICLES = 20

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import orjson
 import pytest
 from kafka_helpers import consume_until, latest_per_key, produce
+from repo_paths import ROOT
 
 from talkwire.processors.records import CanonicalEvent, Track
 from talkwire.processors.tracks import tracks_of
@@ -15,7 +15,7 @@ from talkwire.settings import Settings
 
 pytestmark = pytest.mark.kafka
 
-ARTICLES = Path(__file__).parent.parent / "examples" / "articles.jsonl"
+ARTICLES = ROOT / "examples" / "articles.jsonl"
 
 
 def _timelines(tracks: list[Track]) -> dict[str, list[tuple[str, int]]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 from jsonschema import Draft202012Validator
+from repo_paths import ROOT
 
 from talkwire.cli import main
 from talkwire.cli.schemas import schema_documents, stale_files
@@ -15,7 +16,6 @@ from talkwire.processors.pipeline import OfflinePipeline, read_messages
 from talkwire.processors.records import OUTPUT_RECORDS, CanonicalEvent, RawMessage, ReplayResult
 from talkwire.settings import Settings
 
-ROOT = Path(__file__).parent.parent
 SCHEMAS = ROOT / "schemas"
 EXAMPLES = ROOT / "examples"
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from repo_paths import ROOT
 
 from talkwire.processors.data_files import data_file_names, load_data, parse_yaml
 from talkwire.processors.extract.gazetteer import load_gazetteer
@@ -105,7 +106,5 @@ def test_every_code_used_anywhere_is_a_known_state_or_organisation() -> None:
 
 
 def test_every_organisation_code_is_documented() -> None:
-    from pathlib import Path
-
-    documented = (Path(__file__).resolve().parents[1] / "docs" / "codes.md").read_text("utf-8")
+    documented = (ROOT / "docs" / "codes.md").read_text("utf-8")
     assert not [code for code in _organisation_codes() if f"| `{code}` |" not in documented]

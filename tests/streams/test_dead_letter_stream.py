@@ -20,6 +20,7 @@ from pathlib import Path
 import orjson
 import pytest
 from kafka_helpers import consume_until, produce
+from repo_paths import ROOT
 
 from talkwire.processors.dead_letters import original_bytes
 from talkwire.processors.records import Article, DeadLetter, EnrichedArticle
@@ -27,7 +28,7 @@ from talkwire.settings import Settings
 from talkwire.streams.topics import by_id_topic
 
 MAX_MESSAGE_BYTES = 20_000
-EXAMPLES = Path(__file__).parent.parent / "examples" / "articles.jsonl"
+EXAMPLES = ROOT / "examples" / "articles.jsonl"
 GOOD_EXAMPLES = 10
 
 

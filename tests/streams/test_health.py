@@ -10,8 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 from kafka_helpers import WorkerProcess, create_topics, produce
-from test_metrics import scrape
-from test_web import SEED_PATH, base_url, http_get, seed_event, wait_until
+from web_helpers import SEED_PATH, base_url, http_get, scrape, seed_event, wait_until
 
 from talkwire.settings import Settings
 from talkwire.streams.app import FAUST_DEBUG_VIEWS, app_options

@@ -15,12 +15,13 @@ from pathlib import Path
 import orjson
 import pytest
 from kafka_helpers import settings_env
+from repo_paths import TESTS_DATA
 
 from talkwire.settings import Settings
 
 pytestmark = pytest.mark.kafka
 
-DEV = Path(__file__).parent / "data" / "dev"
+DEV = TESTS_DATA / "dev"
 CLUSTERS = ("ua-ru-round1", "ua-ru-round2", "ua-ru-round3")
 DISTRACTORS = ("other-4", "other-9")
 TIMINGS = {"seconds", "articles_per_s"}

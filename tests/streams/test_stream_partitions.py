@@ -30,13 +30,14 @@ from pathlib import Path
 import orjson
 import pytest
 from kafka_helpers import WorkerProcess, consume_until, create_topics, free_port, latest_per_key, produce
+from repo_paths import TESTS_DATA
 
 from talkwire.processors.records import CanonicalEvent
 from talkwire.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
-DEV = Path(__file__).parent / "data" / "dev"
+DEV = TESTS_DATA / "dev"
 SHUFFLE_SEED = 20220303
 WINDOW_DAYS = 365  # wider than the corpus' span (see the module docstring)
 VOLATILE_EVENT_FIELDS = {"version"}

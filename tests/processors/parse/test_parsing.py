@@ -1,8 +1,8 @@
 from datetime import datetime, timezone
-from pathlib import Path
 
 import orjson
 import pytest
+from repo_paths import SEED
 
 from talkwire.processors.errors import InputError
 from talkwire.processors.parse.parsing import (
@@ -14,7 +14,6 @@ from talkwire.processors.parse.parsing import (
 from talkwire.settings import Limits
 
 LIMITS = Limits()
-SEED = Path(__file__).resolve().parents[1] / "examples" / "000_0a95cf361c5ddf75.txt"
 BODY = "Les délégations russe et ukrainienne se sont retrouvées jeudi au Bélarus."
 
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from kafka_helpers import produce
 from prometheus_client.parser import text_string_to_metric_families
-from test_web import SEED_PATH, base_url, http_get, seed_report, wait_until
+from web_helpers import SEED_PATH, scrape, seed_report, wait_until
 
 from talkwire.settings import Settings
 from talkwire.streams import metrics
@@ -65,16 +65,6 @@ def test_event_counters_and_agent_crashes() -> None:
     crashes = value("talkwire_agent_crashes_total", agent="cluster")
     metrics.agent_crashed("cluster")
     assert value("talkwire_agent_crashes_total", agent="cluster") == crashes + 1
-
-
-def scrape(settings: Settings) -> dict[tuple[str, tuple], float]:
-    status, content_type, body = http_get(f"{base_url(settings)}/metrics")
-    assert status == 200 and content_type.startswith("text/plain")
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(body.decode())
-        for sample in family.samples
-    }
 
 
 @pytest.mark.kafka

@@ -1,13 +1,11 @@
-from pathlib import Path
-
 import pytest
+from repo_paths import SEED
 
 from talkwire.processors.parse.language import SUPPORTED_LANGUAGES, detect_language
 from talkwire.processors.parse.parsing import parse_message
 from talkwire.processors.records import Article, LanguageResult
 from talkwire.settings import Limits
 
-SEED = Path(__file__).resolve().parents[1] / "examples" / "000_0a95cf361c5ddf75.txt"
 ENGLISH = (
     "Russian and Ukrainian negotiators agreed on Thursday to set up humanitarian corridors for "
     "civilians fleeing the fighting, after a second round of talks held in Belarus near the Polish border."

@@ -4,77 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 import http.client
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
 import pytest
 from kafka_helpers import produce
+from web_helpers import SEED_PATH, api_events, base_url, http_get, seed_event, seed_report, wait_until
 
 from talkwire.processors.records import ArticleRef, CanonicalEvent, Location
 from talkwire.settings import Settings
 from talkwire.streams.events_view import EventsState, EventsView
 from talkwire.streams.web import BadQuery, change_json, encode_cursor, numbered_message, page_of, parse_event_query
-
-EXAMPLES = Path(__file__).parent.parent / "examples"
-SEED_PATH = EXAMPLES / "000_0a95cf361c5ddf75.txt"
-
-
-# --------------------------------------------------------------------------- helpers (also used by the other web tests)
-
-
-def seed_report(article_id: str, source: str) -> bytes:
-    """The seed dispatch as another outlet's JSON report of the same talks (a wire copy)."""
-    lead, _, body = SEED_PATH.read_text().strip().partition("\n\n")
-    return orjson.dumps({"id": article_id, "source": source, "published_at": "2022-03-03T20:10:00+01:00",
-                         "language": "fr", "title": lead.removeprefix("date 2022-03").strip(), "body": body})
-
-
-def http_get(url: str) -> tuple[int, str, bytes]:
-    """(status, content type, body); HTTP errors are answers too."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.headers["Content-Type"], response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers["Content-Type"], error.read()
-
-
-def wait_until(check: Callable[[], Any], *, timeout_s: float, what: str, interval_s: float = 0.5,
-               explain: Callable[[], str] = lambda: "") -> Any:
-    """Poll ``check`` until it returns something truthy; connection errors count as not yet."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-        except OSError:
-            result = None
-        if result:
-            return result
-        time.sleep(interval_s)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}\n{explain()}")
-
-
-def base_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.web_port}"
-
-
-def api_events(settings: Settings, query: str = "") -> list[dict]:
-    status, _, body = http_get(f"{base_url(settings)}/api/events{query}")
-    assert status == 200
-    return orjson.loads(body)
-
-
-def seed_event(settings: Settings, min_sources: int = 1) -> dict | None:
-    return next((event for event in api_events(settings)
-                 if SEED_PATH.stem in {a["id"] for a in event["articles"]} and event["sources"] >= min_sources), None)
-
 
 # --------------------------------------------------------------------------- the read model, no broker
 

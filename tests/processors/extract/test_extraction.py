@@ -1,9 +1,8 @@
 """Extractor.enrich end to end on the seed dispatch (plain text and JSON), languages and failures."""
 
-from pathlib import Path
-
 import orjson
 import pytest
+from repo_paths import SEED
 
 from talkwire.processors.extract import extraction
 from talkwire.processors.errors import InputError
@@ -12,7 +11,6 @@ from talkwire.processors.parse.parsing import parse_dispatch, parse_message
 from talkwire.processors.records import EnrichedArticle
 from talkwire.settings import Settings
 
-SEED = Path(__file__).resolve().parent.parent / "examples" / "000_0a95cf361c5ddf75.txt"
 SETTINGS = Settings()
 
 

@@ -1,14 +1,13 @@
 import re
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from repo_paths import SEED
 
 from talkwire.processors.extract.quotes import extract_quotes
 from talkwire.processors.records import PersonSpan
 from talkwire.processors.extract.rule_text import split_sentences
 
-SEED = Path(__file__).parents[1] / "examples" / "000_0a95cf361c5ddf75.txt"
 
 
 def people_in(text: str, names: dict[str, tuple[str, str | None]]) -> list[PersonSpan]:

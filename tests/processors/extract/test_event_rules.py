@@ -1,10 +1,10 @@
 import re
-from pathlib import Path
 
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from repo_paths import SEED, TESTS_DATA
 
 from talkwire.processors.data_files import load_data
 from talkwire.processors.extract.event_rules import (
@@ -18,8 +18,7 @@ from talkwire.processors.extract.event_rules import (
 )
 from talkwire.processors.extract.rule_text import Prefiltered, plain_lower, split_sentences
 
-SEED = Path(__file__).parents[1] / "examples" / "000_0a95cf361c5ddf75.txt"
-DATA = Path(__file__).parent / "data"
+DATA = TESTS_DATA
 
 
 def seed_text() -> str:
