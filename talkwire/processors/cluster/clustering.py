@@ -58,7 +58,7 @@ import orjson
 
 from talkwire.processors.cluster.embedding import decode_vector
 from talkwire.processors.event_kinds import event_kinds
-from talkwire.processors.extract.event_rules import NO_VENUE_TYPES
+from talkwire.processors.extract.event_type import NO_VENUE_TYPES
 from talkwire.processors.cluster.fingerprint import copy_similarity, decode_signature
 from talkwire.processors.records import (
     ArticleFeatures,

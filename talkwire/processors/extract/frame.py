@@ -20,14 +20,10 @@ from functools import cache
 
 from spacy.tokens import Doc, Span
 
-from talkwire.processors.extract.event_rules import (
-    NO_VENUE_TYPES,
-    decide_event_type,
-    event_type_scores,
-    extract_outcomes,
-    extract_round,
-)
 from talkwire.processors.extract.entities import demonym_mentions, doc_ents, doc_text
+from talkwire.processors.extract.event_type import NO_VENUE_TYPES, decide_event_type, event_type_scores
+from talkwire.processors.extract.outcomes import extract_outcomes
+from talkwire.processors.extract.rounds import extract_round
 from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.extract.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.extract.participation import participation_scores, taking_part

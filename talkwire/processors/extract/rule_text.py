@@ -7,6 +7,7 @@ sentence by sentence, knowing which paragraph a sentence is in: the title and th
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -19,6 +20,8 @@ from talkwire.processors.data_files import load_data
 
 
 T = TypeVar("T")
+# Score at which a rule's confidence saturates: one strong trigger in the lead (4 x 2) is fairly sure.
+_CONFIDENCE_SCALE = 8.0
 
 # Abbreviations whose final dot does not end a sentence ("M. Podoliak", "Mr. Lavrov", "J.").
 _ABBREVIATION = re.compile(r"(?:\b(?:M|Mme|Mmes|MM|Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Prof|No|Jan|Feb|Aug|Sept|Oct|Nov|Dec|vs|etc)|\b[A-ZÀ-Ý])\.$")
@@ -232,6 +235,28 @@ def _required(items: _parser.SubPattern) -> set[str] | None:
 
 def has_cue(text: str, kind: str, language: str) -> bool:
     return bool(cue_pattern(kind, language).search(text, plain_lower(text)))
+
+
+def is_background(text: str, language: str) -> bool:
+    """About an earlier/another event or a plan, not the reported event."""
+    return has_cue(text, "other_event", language) or has_cue(text, "future", language)
+
+
+def rule_language(language: str) -> str:
+    """The language whose rules read a text: French or English (the default)."""
+    return language if language in ("fr", "en") else "en"
+
+
+def word_rule(pattern: str) -> Prefiltered:
+    """``pattern`` as whole words: neither end inside a word."""
+    return Prefiltered.compile(rf"(?<!\w)(?:{pattern})(?!\w)")
+
+
+def rule_confidence(best: float, total: float) -> float:
+    """The best score's share of all, damped while the best score itself is small."""
+    if best <= 0 or total <= 0:
+        return 0.0
+    return round((best / total) * (1.0 - math.exp(-best / _CONFIDENCE_SCALE)), 3)
 
 
 def clause_at(sentence: Sentence, offset: int) -> str:

@@ -7,15 +7,14 @@ from hypothesis import strategies as st
 from repo_paths import SEED, TESTS_DATA
 
 from talkwire.processors.data_files import load_data
-from talkwire.processors.extract.event_rules import (
-    _outcome_rules,
+from talkwire.processors.extract.event_type import (
     _type_triggers,
     classify_event_type,
     decide_event_type,
     event_type_scores,
-    extract_outcomes,
-    extract_round,
 )
+from talkwire.processors.extract.outcomes import _outcome_rules, extract_outcomes
+from talkwire.processors.extract.rounds import extract_round
 from talkwire.processors.extract.rule_text import Prefiltered, plain_lower, split_sentences
 
 DATA = TESTS_DATA
