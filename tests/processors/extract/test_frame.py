@@ -4,7 +4,8 @@ import pytest
 from repo_paths import SEED
 
 from talkwire.processors.extract.entities import extract_entities
-from talkwire.processors.extract.frame import _Endings, _ends_with, build_frame
+from talkwire.processors.extract.frame import build_frame
+from talkwire.processors.extract.frame.cues import Endings, ends_with
 from talkwire.processors.extract.gazetteer import load_gazetteer
 from talkwire.processors.extract.nlp import load_pipeline
 from talkwire.processors.extract.quotes import extract_quotes
@@ -221,7 +222,7 @@ def test_a_nationality_is_never_a_venue():
     ("ukraine", False), ("blema", False), ("", False),
 ])
 def test_ends_with_a_cue_word_whole_or_after_a_space(context, expected):
-    assert _ends_with(context, _Endings.of(("a", "en", "lors de"))) is expected
+    assert ends_with(context, Endings.of(("a", "en", "lors de"))) is expected
 
 
 def test_foreign_ministers_talks_are_a_ministerial_meeting_from_their_roles():
