@@ -1,6 +1,6 @@
 """One block's clustering state, seen as a flat key-value map over the ``cluster_state`` table.
 
-Table keys are ``"<block>/<subkey>"`` (see processors/clustering.py for the subkeys). Writes are
+Table keys are ``"<block>/<subkey>"`` (see processors/cluster/clustering.py for the subkeys). Writes are
 held back until :meth:`BlockStore.apply`, so the cluster stage can make its outputs durable
 before its state moves on; a failed step leaves the table untouched.
 

@@ -2,7 +2,9 @@ import itertools
 
 import pytest
 
-from talkwire.processors.cluster.clustering import JOIN_SCORE, _Evidence, blocking_key, cluster_article, event_id_for, pair_score
+from talkwire.processors.cluster.block_state import Evidence, event_id_for
+from talkwire.processors.cluster.clustering import JOIN_SCORE, blocking_key, cluster_article
+from talkwire.processors.cluster.scoring import pair_score
 from talkwire.processors.cluster.features import synthetic_features, synthetic_history
 from talkwire.processors.records import EventFrame, Location
 from talkwire.settings import Limits
@@ -118,7 +120,7 @@ def test_a_date_two_days_off_lowers_the_score_and_four_days_part_the_reports():
 
 def test_a_type_slip_within_one_family_costs_less_than_another_family():
     def evidence(event_type):
-        return _Evidence(round=None, day=738_000, parties=frozenset({"RU", "UA"}), event_type=event_type,
+        return Evidence(round=None, day=738_000, parties=frozenset({"RU", "UA"}), event_type=event_type,
                          country="BY", entities=frozenset())
 
     similarity = 0.55  # two reports of one meeting told quite differently

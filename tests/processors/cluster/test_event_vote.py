@@ -1,6 +1,6 @@
-"""The event-level vote of clustering.build_event: empty-by-nature fields and 'other' count."""
+"""The event-level vote of event_vote.build_event: empty-by-nature fields and 'other' count."""
 
-from talkwire.processors.cluster.clustering import build_event
+from talkwire.processors.cluster.event_vote import build_event
 from talkwire.processors.cluster.features import synthetic_features
 from talkwire.processors.records import BlockMember, EventFrame, Location, Participant
 from talkwire.settings import Limits

@@ -1,0 +1,221 @@
+"""A canonical event built from its members: each field by the weighted vote of the reports
+(a wire copy counts less than an original), with the title, participants, roles and quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from talkwire.processors.cluster.block_state import DECODED_CACHE_SIZE
+from talkwire.processors.cluster.reports import report_url
+from talkwire.processors.extract.event_type import NO_VENUE_TYPES
+from talkwire.processors.records import (
+    ArticleFeatures,
+    ArticleRef,
+    BlockMember,
+    CanonicalEvent,
+    EventFrame,
+    Location,
+    Participant,
+    Quote,
+)
+from talkwire.processors.tracks import track_id
+from talkwire.settings import Limits
+
+COPY_WEIGHT = 0.4  # a wire copy's vote, relative to an original report
+MAX_QUOTES = 3
+MAX_PARTICIPANTS = 20
+
+
+@dataclass(frozen=True)
+class _Vote:
+    article_id: str
+    weight: float
+    frame: EventFrame
+    language: str | None
+
+
+def build_event(
+    event_id: str,
+    roster: list[BlockMember],
+    items: list[ArticleFeatures],
+    limits: Limits,
+) -> CanonicalEvent:
+    """The merged frame of an event's members (in replay order), by weighted vote."""
+    votes = [
+        _Vote(m.id, COPY_WEIGHT if m.duplicate_of else 1.0, item.enriched.frame or EventFrame(), item.enriched.language)
+        for m, item in zip(roster, items)
+    ]
+    provenance: dict[str, list[str]] = {}
+    confidence: dict[str, float] = {}
+
+    def decide(name: str, value_of) -> object:
+        value, supporters, share = _vote(votes, lambda vote: value_of(vote.frame))
+        if supporters:
+            provenance[name] = supporters[: limits.max_articles_per_event]
+            backing = set(supporters)
+            mean = sum(v.frame.confidence.get(name, 0.5) for v in votes if v.article_id in backing) / len(supporters)
+            confidence[name] = round(share * mean, 3)
+        return value
+
+    # "other" is a vote like any type; a venue is only voted on by articles that found one, and an
+    # event of a type without venue (a call) has none whatever a stray article named
+    event_type = decide("event_type", lambda f: f.event_type if f.reports_event else None) or "other"
+    parties = decide("parties", lambda f: tuple(f.parties) or None) or ()
+    has_venue = event_type not in NO_VENUE_TYPES
+    country = decide("location", lambda f: f.location.country) if has_venue else None
+    place_votes = [v for v in votes if v.frame.location.country == country] if has_venue else []
+    place = _vote(place_votes, lambda v: (v.frame.location.place, v.frame.location.region) if v.frame.location.place else None)[0]
+    day = decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date and f.date_precision == "day" else None)
+    when = day or decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date else None)
+    round_number = decide("round", lambda f: f.round)
+    outcomes = _outcomes(votes)
+    if outcomes:
+        backing = [v.article_id for v in votes if set(v.frame.outcomes) & set(outcomes)]
+        provenance["outcomes"] = backing[: limits.max_articles_per_event]
+    originals = [item for m, item in zip(roster, items) if not m.duplicate_of] or items
+    language = _vote(votes, lambda vote: vote.language)[0]
+    refs = [
+        ArticleRef(
+            id=m.id,
+            source=item.outlet,
+            published_at=item.enriched.article.published_at,
+            duplicate_of=m.duplicate_of,
+            title=item.display_title,
+            language=item.enriched.language,
+            url=report_url(item.enriched.article),
+        )
+        for m, item in zip(roster, items)
+    ]
+    confidence["event"] = round(min(1.0, 0.5 + 0.1 * len(originals)), 3)
+    participants, mentioned = _participants(votes, language)
+    return CanonicalEvent(
+        event_id=event_id,
+        version=0,
+        event_type=event_type,
+        parties=sorted(parties),
+        location=Location(
+            place=place[0] if place else None, region=place[1] if place else None, country=country
+        ),
+        date=when[0] if when else None,
+        date_precision=when[1] if when else None,
+        date_description=when[2] if when else None,
+        round=round_number,
+        outcomes=outcomes,
+        outcome_phrases=_unique(p for v in votes for p in v.frame.outcome_phrases)[:10],
+        participants=participants,
+        mentioned=mentioned,
+        quotes=_best_quotes(originals),
+        track_id=track_id(event_type, parties),
+        title=_event_title(roster, items, language) or originals[0].display_title,
+        first_seen=items[0].enriched.article.published_at,
+        last_updated=items[-1].enriched.article.published_at,
+        sources=len({_folded(ref.source) if ref.source else None for ref in refs}),
+        independent_reports=sum(1 for m in roster if not m.duplicate_of),
+        articles=refs[: limits.max_articles_per_event],
+        provenance=provenance,
+        confidence=confidence,
+    )
+
+
+def _event_title(roster: list[BlockMember], items: list[ArticleFeatures], language: str | None) -> str:
+    """The title of the best titled report: an original before a copy, then one in the event's
+    language, then the earliest; "" when no report has a title."""
+    ranked = [
+        (m.duplicate_of is not None, item.enriched.language != language, index)
+        for index, (m, item) in enumerate(zip(roster, items))
+        if item.enriched.article.title
+    ]
+    return items[min(ranked)[2]].enriched.article.title if ranked else ""
+
+
+@lru_cache(maxsize=DECODED_CACHE_SIZE)  # the same few outlet names and roles, for every member of every event
+def _folded(name: str) -> str:
+    """A name as compared ignoring case and spacing ("Le Soir", "le  soir")."""
+    return " ".join(name.casefold().split())
+
+
+def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
+    """(winning value, ids of the articles that gave it, its share of the weight); ties: earliest."""
+    totals: dict[object, float] = {}
+    first_seen: dict[object, int] = {}
+    for index, vote in enumerate(votes):
+        value = value_of(vote)
+        if value is None:
+            continue
+        totals[value] = totals.get(value, 0.0) + vote.weight
+        first_seen.setdefault(value, index)
+    if not totals:
+        return None, [], 0.0
+    winner = min(totals, key=lambda value: (-totals[value], first_seen[value]))
+    supporters = [v.article_id for v in votes if value_of(v) == winner]
+    return winner, supporters, totals[winner] / sum(totals.values())
+
+
+def _outcomes(votes: list[_Vote]) -> list[str]:
+    """Labels backed by at least a third of the weight of the members that report any outcome."""
+    reporting = [v for v in votes if v.frame.outcomes]
+    total = sum(v.weight for v in reporting)
+    weight: dict[str, float] = {}
+    for vote in reporting:
+        for label in set(vote.frame.outcomes):
+            weight[label] = weight.get(label, 0.0) + vote.weight
+    return sorted(label for label, w in weight.items() if w >= total / 3)
+
+
+def _participants(votes: list[_Vote], language: str | None) -> tuple[list[Participant], list[Participant]]:
+    """(participants, mentioned): a person took part when the reports that put them in the room
+    weigh at least as much as those that only name them. Each as its first report names them,
+    with the role the vote gives; most supported first."""
+    took_part: dict[str, float] = {}
+    named: dict[str, float] = {}
+    first: dict[str, Participant] = {}
+    for vote in votes:
+        for person, in_room in _people(vote):
+            named[person.name] = named.get(person.name, 0.0) + vote.weight
+            took_part[person.name] = took_part.get(person.name, 0.0) + (vote.weight if in_room else 0.0)
+            first.setdefault(person.name, person)
+    ranked = sorted(named, key=lambda name: (-took_part[name], -named[name], name))
+    inside = {name for name in ranked if took_part[name] and 2 * took_part[name] >= named[name]}
+    roles = _roles(votes, language)
+    cards = {name: first[name].model_copy(update={"role": roles.get(name)}) for name in ranked}
+    return ([cards[n] for n in ranked if n in inside][:MAX_PARTICIPANTS],
+            [cards[n] for n in ranked if n not in inside][:MAX_PARTICIPANTS])
+
+
+def _people(vote: _Vote) -> list[tuple[Participant, bool]]:
+    """Everyone a report names, True for those it puts in the room."""
+    return [*((p, True) for p in vote.frame.participants), *((p, False) for p in vote.frame.mentioned)]
+
+
+def _roles(votes: list[_Vote], language: str | None) -> dict[str, str]:
+    """Each person's role by the weighted vote of the reports in the event's language that give
+    one (else of all reports), case aside; ties: earliest, spelt as its earliest voter wrote it.
+    A report in another language cannot change it, so a role does not flip between languages
+    from one version to the next."""
+    overall: dict[str, dict[str, list]] = {}  # name -> folded role -> [weight, first index, surface]
+    in_language: dict[str, dict[str, list]] = {}
+    for index, vote in enumerate(votes):
+        for person, _ in _people(vote):
+            if not person.role:
+                continue
+            key = _folded(person.role)
+            for tally in (overall, in_language) if vote.language == language else (overall,):
+                entry = tally.setdefault(person.name, {}).setdefault(key, [0.0, index, person.role])
+                entry[0] += vote.weight
+    return {name: min(options.values(), key=lambda e: (-e[0], e[1]))[2] for name, options in (overall | in_language).items()}
+
+
+def _best_quotes(originals: list[ArticleFeatures]) -> list[Quote]:
+    """Attributed quotes first, longer first, one per distinct text."""
+    quotes: dict[str, Quote] = {}
+    for item in originals:
+        for quote in item.enriched.quotes:
+            quotes.setdefault(" ".join(quote.text.lower().split()), quote)
+    ranked = sorted(quotes.values(), key=lambda q: (q.speaker is None, -len(q.text), q.text))
+    return ranked[:MAX_QUOTES]
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
