@@ -11,7 +11,6 @@ the canonical event then keeps as participants those most of its reports put in 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
