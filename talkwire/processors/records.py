@@ -121,9 +121,16 @@ class Location(Record):
 
 
 class Participant(Record):
-    name: str
+    name: str = Field(description="as the report writes it in full (on an event: as its reports in the event's "
+                      "language do, so 'Vladimir Poutine' in a French event)")
     role: str | None = None
     party: str | None = None
+    canonical: str | None = Field(default=None, description="the same person's one name across languages and "
+                                  "reports (the gazetteer's, else as first written); None: the name")
+
+    @property
+    def identity(self) -> str:
+        return self.canonical or self.name
 
 
 class EventFrame(Record):
@@ -137,6 +144,8 @@ class EventFrame(Record):
     date: str | None = None
     date_precision: DatePrecision | None = None
     date_description: str | None = None
+    meeting_days: int | None = Field(default=None, description="how many days the meeting had lasted by the day "
+                                     "reported, when the report says ('after a week of talks': 7)")
     round: int | None = None
     outcomes: list[str] = Field(default_factory=list, description="controlled vocabulary labels (docs/outcomes.md)")
     outcome_phrases: list[str] = Field(default_factory=list, description="phrases the outcomes were read from, and outcomes outside the vocabulary")

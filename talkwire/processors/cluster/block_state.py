@@ -73,6 +73,7 @@ class Evidence:
     event_type: str
     country: str | None
     entities: frozenset[str]  # people and places
+    meeting_days: int = 0  # how long the meeting had lasted by its day, when the report says
 
 
 @dataclass
@@ -98,7 +99,8 @@ def _decode(raw: bytes) -> Decoded:
     )
     day = frame_event_day(frame)
     evidence = Evidence(round=frame.round, day=day.toordinal() if day else None, parties=frozenset(frame.parties),
-                         event_type=frame.event_type, country=frame.location.country, entities=entities)
+                         event_type=frame.event_type, country=frame.location.country, entities=entities,
+                        meeting_days=frame.meeting_days or 0)
     return Decoded(
         features=features.model_copy(
             update={"minhash": "", "embedding": None, "enriched": features.enriched.model_copy(update={"entities": []})}

@@ -24,6 +24,8 @@ from talkwire.processors.tracks import track_id
 from talkwire.settings import Limits
 
 COPY_WEIGHT = 0.4  # a wire copy's vote, relative to an original report
+PARTY_SHARE = 0.5  # a party named by half the reports that name any is the event's
+OUTCOME_SHARE = 1 / 3  # an outcome reported by a third of the reports that report any
 MAX_QUOTES = 3
 MAX_PARTICIPANTS = 20
 
@@ -62,7 +64,7 @@ def build_event(
     # "other" is a vote like any type; a venue is only voted on by articles that found one, and an
     # event of a type without venue (a call) has none whatever a stray article named
     event_type = decide("event_type", lambda f: f.event_type if f.reports_event else None) or "other"
-    parties = decide("parties", lambda f: tuple(f.parties) or None) or ()
+    parties = _labels_backed(votes, lambda f: f.parties, PARTY_SHARE)
     has_venue = event_type not in NO_VENUE_TYPES
     country = decide("location", lambda f: f.location.country) if has_venue else None
     place_votes = [v for v in votes if v.frame.location.country == country] if has_venue else []
@@ -70,10 +72,15 @@ def build_event(
     day = decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date and f.date_precision == "day" else None)
     when = day or decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date else None)
     round_number = decide("round", lambda f: f.round)
-    outcomes = _outcomes(votes)
-    if outcomes:
-        backing = [v.article_id for v in votes if set(v.frame.outcomes) & set(outcomes)]
-        provenance["outcomes"] = backing[: limits.max_articles_per_event]
+    outcomes = _labels_backed(votes, lambda f: f.outcomes, OUTCOME_SHARE)
+    for name, labels in (("parties", parties), ("outcomes", outcomes)):
+        backing = [v for v in votes if set(getattr(v.frame, name)) & set(labels)]
+        if backing:
+            provenance[name] = [v.article_id for v in backing][: limits.max_articles_per_event]
+    if parties:
+        agreeing = [v for v in votes if v.frame.parties and set(v.frame.parties) == set(parties)]
+        named = [v for v in votes if v.frame.parties]
+        confidence["parties"] = round(sum(v.weight for v in agreeing) / sum(v.weight for v in named), 3)
     originals = [item for m, item in zip(roster, items) if not m.duplicate_of] or items
     language = _vote(votes, lambda vote: vote.language)[0]
     refs = [
@@ -153,35 +160,41 @@ def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
     return winner, supporters, totals[winner] / sum(totals.values())
 
 
-def _outcomes(votes: list[_Vote]) -> list[str]:
-    """Labels backed by at least a third of the weight of the members that report any outcome."""
-    reporting = [v for v in votes if v.frame.outcomes]
+def _labels_backed(votes: list[_Vote], labels_of, share: float) -> list[str]:
+    """Labels backed by at least ``share`` of the weight of the members that give any label: each
+    label is voted on by itself, so reports that each miss a different party still agree on all."""
+    reporting = [v for v in votes if labels_of(v.frame)]
     total = sum(v.weight for v in reporting)
     weight: dict[str, float] = {}
     for vote in reporting:
-        for label in set(vote.frame.outcomes):
+        for label in set(labels_of(vote.frame)):
             weight[label] = weight.get(label, 0.0) + vote.weight
-    return sorted(label for label, w in weight.items() if w >= total / 3)
+    return sorted(label for label, w in weight.items() if w >= total * share)
 
 
 def _participants(votes: list[_Vote], language: str | None) -> tuple[list[Participant], list[Participant]]:
     """(participants, mentioned): a person took part when the reports that put them in the room
-    weigh at least as much as those that only name them. Each as its first report names them,
-    with the role the vote gives; most supported first."""
+    weigh at least as much as those that only name them. Each with the role the vote gives, and
+    named as the reports in the event's language write them ("Vladimir Poutine" in a French
+    event); in an English event by their canonical name, the gazetteer's standard English spelling
+    where English outlets differ ("Zelenskiy"); most supported first."""
     took_part: dict[str, float] = {}
     named: dict[str, float] = {}
     first: dict[str, Participant] = {}
     for vote in votes:
         for person, in_room in _people(vote):
-            named[person.name] = named.get(person.name, 0.0) + vote.weight
-            took_part[person.name] = took_part.get(person.name, 0.0) + (vote.weight if in_room else 0.0)
-            first.setdefault(person.name, person)
-    ranked = sorted(named, key=lambda name: (-took_part[name], -named[name], name))
-    inside = {name for name in ranked if took_part[name] and 2 * took_part[name] >= named[name]}
-    roles = _roles(votes, language)
-    cards = {name: first[name].model_copy(update={"role": roles.get(name)}) for name in ranked}
-    return ([cards[n] for n in ranked if n in inside][:MAX_PARTICIPANTS],
-            [cards[n] for n in ranked if n not in inside][:MAX_PARTICIPANTS])
+            key = person.identity
+            named[key] = named.get(key, 0.0) + vote.weight
+            took_part[key] = took_part.get(key, 0.0) + (vote.weight if in_room else 0.0)
+            first.setdefault(key, person)
+    ranked = sorted(named, key=lambda key: (-took_part[key], -named[key], key))
+    inside = {key for key in ranked if took_part[key] and 2 * took_part[key] >= named[key]}
+    roles = _in_event_language(votes, language, lambda person: person.role)
+    names = _in_event_language(votes, language, lambda person: person.name) if language != "en" else {}
+    cards = {key: first[key].model_copy(update={"role": roles.get(key), "name": names.get(key, key)})
+             for key in ranked}
+    return ([cards[k] for k in ranked if k in inside][:MAX_PARTICIPANTS],
+            [cards[k] for k in ranked if k not in inside][:MAX_PARTICIPANTS])
 
 
 def _people(vote: _Vote) -> list[tuple[Participant, bool]]:
@@ -189,20 +202,21 @@ def _people(vote: _Vote) -> list[tuple[Participant, bool]]:
     return [*((p, True) for p in vote.frame.participants), *((p, False) for p in vote.frame.mentioned)]
 
 
-def _roles(votes: list[_Vote], language: str | None) -> dict[str, str]:
-    """Each person's role by the weighted vote of the reports in the event's language that give
-    one (else of all reports), case aside; ties: earliest, spelt as its earliest voter wrote it.
-    A report in another language cannot change it, so a role does not flip between languages
-    from one version to the next."""
-    overall: dict[str, dict[str, list]] = {}  # name -> folded role -> [weight, first index, surface]
+def _in_event_language(votes: list[_Vote], language: str | None, field_of) -> dict[str, str]:
+    """Each person's name or role by the weighted vote of the reports in the event's language that
+    give one (else of all reports), case aside; ties: earliest, spelt as its earliest voter wrote
+    it. A report in another language cannot change it, so it does not flip between languages from
+    one version to the next."""
+    overall: dict[str, dict[str, list]] = {}  # person -> folded value -> [weight, first index, surface]
     in_language: dict[str, dict[str, list]] = {}
     for index, vote in enumerate(votes):
         for person, _ in _people(vote):
-            if not person.role:
+            value = field_of(person)
+            if not value:
                 continue
-            key = _folded(person.role)
+            key = _folded(value)
             for tally in (overall, in_language) if vote.language == language else (overall,):
-                entry = tally.setdefault(person.name, {}).setdefault(key, [0.0, index, person.role])
+                entry = tally.setdefault(person.identity, {}).setdefault(key, [0.0, index, value])
                 entry[0] += vote.weight
     return {name: min(options.values(), key=lambda e: (-e[0], e[1]))[2] for name, options in (overall | in_language).items()}
 

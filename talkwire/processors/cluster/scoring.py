@@ -19,8 +19,10 @@ def pair_score(a: Evidence, b: Evidence, similarity: float) -> float:
         return -1.0
     same_round = a.round is not None and a.round == b.round
     day_gap = None if a.day is None or b.day is None else abs(a.day - b.day)
+    within_meeting = day_gap is not None and day_gap < max(a.meeting_days, b.meeting_days)  # "after a week of talks"
     score = similarity
-    if day_gap is not None and day_gap > DATE_TOLERANCE_DAYS and not (same_round and day_gap <= ROUND_SPAN_DAYS):
+    if day_gap is not None and day_gap > DATE_TOLERANCE_DAYS and not (
+            (same_round and day_gap <= ROUND_SPAN_DAYS) or within_meeting):
         if day_gap > SOFT_GAP_DAYS:
             return -1.0
         score -= GAP_PENALTY * (day_gap - DATE_TOLERANCE_DAYS)  # a misread weekday, a multi-day meeting

@@ -28,6 +28,7 @@ from talkwire.processors.extract.rule_text import (
     load_rule_data,
     lookup_word,
     split_sentences,
+    strip_accents,
     zone_weight,
 )
 
@@ -345,7 +346,8 @@ def choose_event_date(
 def _is_preview(mentions: list[DateMention], sentences: list[Sentence], language: str,
                 publication: Publication) -> bool:
     """The title announces an event to come: a preview cue, or a date ahead of publication that no
-    "next"/"prochain" marks as a later meeting of the one reported."""
+    "next"/"prochain" marks as a later meeting of the one reported; or the lead's first sentence
+    does, with a preview cue and nothing told as done."""
     title = [s for s in sentences if s.paragraph == 0]
     if not title or not publication.day:
         return False
@@ -353,7 +355,10 @@ def _is_preview(mentions: list[DateMention], sentences: list[Sentence], language
              and m.offset < title[-1].end]
     if any(not has_cue(clause_at(title[0], m.offset - title[0].start), "future", language) for m in ahead):
         return True
-    return has_cue(" ".join(s.text for s in title), "preview", language)
+    if has_cue(" ".join(s.text for s in title), "preview", language):
+        return True
+    lead = next((s for s in sentences if s.paragraph == 1), None)  # "s'apprête à accueillir lundi le sommet"
+    return lead is not None and has_cue(lead.text, "preview", language) and not has_cue(lead.text, "past", language)
 
 
 def _publication_date(publication: Publication) -> EventDate:
@@ -362,3 +367,39 @@ def _publication_date(publication: Publication) -> EventDate:
     if publication.month_iso:
         return EventDate(date=publication.month_iso, precision="month", description=publication.month_label)
     return EventDate(date=None, precision=None)
+
+
+MAX_MEETING_DAYS = 31
+
+
+@cache
+def _meeting_length_rules(language: str) -> tuple[list[re.Pattern[str]], dict[str, int], dict[str, int]]:
+    """The meeting-length patterns (data/dates.yaml: each names its groups) and the number and
+    ordinal words up to a month."""
+    from num2words import num2words  # imported here: only this reading needs it
+
+    data = load_rule_data("dates")["meeting_length"]
+    language = language if language in data else "en"
+    patterns = [re.compile(fragment, re.IGNORECASE) for fragment in data[language]]
+    numbers = {strip_accents(num2words(n, lang=language)).lower(): n for n in range(1, MAX_MEETING_DAYS + 1)}
+    numbers |= {"a": 1, "an": 1, "one": 1, "un": 1, "une": 1}
+    ordinals = {strip_accents(num2words(n, lang=language, to="ordinal")).lower(): n for n in range(1, MAX_MEETING_DAYS + 1)}
+    return patterns, numbers, ordinals
+
+
+def meeting_days(text: str, language: str) -> int | None:
+    """How many days the meeting had lasted by the day the report tells ("after a week of talks":
+    7, "the talks reached their fifth day": 5), the longest said; None when no report says."""
+    patterns, numbers, ordinals = _meeting_length_rules(language)
+    found = []
+    for match in (m for pattern in patterns for m in pattern.finditer(text)):
+        groups = {name: value for name, value in match.groupdict().items() if value}
+        if "nth" in groups:
+            days = ordinals.get(strip_accents(groups["nth"]).lower())
+        else:
+            word = strip_accents(groups.get("n", "")).lower()
+            count = int(word) if word.isdigit() else numbers.get(word)
+            days = count * (7 if groups.get("unit", "").lower().startswith(("week", "semaine")) else 1) if count else None
+        if days and 1 < days <= MAX_MEETING_DAYS:
+            found.append(days)
+    return max(found, default=None)

@@ -68,6 +68,7 @@ class Gazetteer:
     demonyms: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> folded adjective -> code
     lexicon: dict[str, Any] = field(default_factory=dict)
     surname_names: list[str] = field(default_factory=list)  # country names that are also surnames
+    intergovernmental: set[str] = field(default_factory=set)  # codes of organisations of states (UN, EU, AU...)
 
     def add(self, entry: GazetteerEntry, names: list[str]) -> None:
         self.entries.setdefault(entry.id, entry)
@@ -245,6 +246,8 @@ def load_gazetteer() -> Gazetteer:
     for org in _read("organisations.yaml"):
         gazetteer.add(GazetteerEntry("organisation", org["code"], org["name"]), [org["code"], *org["aliases"]])
         _add_demonyms(gazetteer, org["code"], org.get("demonyms") or {})
+        if org["kind"] == "intergovernmental":
+            gazetteer.intergovernmental.add(org["code"])
     for place in _read("places.yaml"):
         entry = GazetteerEntry("place", place["name"], place["name"], place["country"], place.get("region"),
                                seat_of=place.get("seat_of"))

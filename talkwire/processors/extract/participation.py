@@ -10,19 +10,22 @@ the canonical event then keeps as participants those most of its reports put in 
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
 from talkwire.processors.records import PersonSpan
-from talkwire.processors.extract.rule_text import Prefiltered, Sentence, has_cue, load_rule_data, split_sentences
+from talkwire.processors.extract.rule_text import Prefiltered, Sentence, clause_at, has_cue, load_rule_data, split_sentences
 
 IN_SENTENCE_THAT_TAKES_PART = 2.0
 IN_TITLE_OR_LEAD = 1.0
 IN_THE_ROOM_ROLE = 2.0
 COMMENTING_ROLE = -4.0
+ABSENT = -4.0
 TAKES_PART_AT = 2.0  # a person scoring this much took part
 LEAD_PARAGRAPHS = 1
+SENDER_WINDOW = 60  # characters around a mention where "delegation of"/"'s envoys" is looked for
 
 
 @dataclass(frozen=True)
@@ -30,32 +33,49 @@ class _Cues:
     taking_part: Prefiltered
     in_the_room: Prefiltered
     commenting: Prefiltered
+    absent: Prefiltered
+    sender_before: re.Pattern[str] | None
+    sender_after: re.Pattern[str] | None
 
 
 @cache
 def _cues(language: str) -> _Cues:
     data = load_rule_data("participation")
     language = language if language in data["taking_part"] else "en"
+    def either(kind: str) -> re.Pattern[str] | None:
+        fragments = data[kind].get(language) or []
+        return re.compile("|".join(f"(?:{f})" for f in fragments), re.IGNORECASE) if fragments else None
+
     return _Cues(*(Prefiltered.compile("|".join(f"(?:{f})" for f in data[kind][language]))
-                   for kind in ("taking_part", "in_the_room", "commenting")))
+                   for kind in ("taking_part", "in_the_room", "commenting", "absent")),
+                 either("sender_before"), either("sender_after"))
 
 
 def participation_scores(text: str, language: str, people: list[PersonSpan], roles: dict[str, str | None],
-                         present: set[str] = frozenset()) -> dict[str, float]:
+                         present: set[str] = frozenset(), principals: set[str] = frozenset()) -> dict[str, float]:
     """Canonical name -> evidence that the person took part in the article's main event.
 
     ``present``: people the frame already places at the event (the leaders of a summit).
+    ``principals``: leaders whose delegations or ministers meet: in the room only when their own
+    clause says so ("Poutine a reçu", not "the talks, which Putin called a farce, …").
     """
     cues = _cues(language)
     sentences = split_sentences(text)
     starts = [s.start for s in sentences]
     scores: dict[str, float] = {}
+    absent: set[str] = set()
     for span in people:
         sentence = _sentence_at(sentences, starts, span.start)
-        scores[span.canonical] = max(scores.get(span.canonical, 0.0), _mention_score(sentence, cues, language))
+        if sentence is not None and cues.absent.search(clause_at(sentence, span.start - sentence.start)):
+            absent.add(span.canonical)
+        score = 0.0 if _sends(text, span, cues) else _mention_score(
+            sentence, cues, language, span.start if span.canonical in principals else None)
+        scores[span.canonical] = max(scores.get(span.canonical, 0.0), score)
     for name in scores:
         role = roles.get(name)
-        if name in present:
+        if name in absent:
+            scores[name] += ABSENT
+        elif name in present:
             scores[name] += IN_THE_ROOM_ROLE
         if role and cues.commenting.search(role):
             scores[name] += COMMENTING_ROLE
@@ -72,15 +92,27 @@ def taking_part(scores: dict[str, float]) -> set[str]:
     return inside or {name for name, score in scores.items() if score == best >= IN_TITLE_OR_LEAD}
 
 
+def _sends(text: str, span: PersonSpan, cues: _Cues) -> bool:
+    """A mention of someone sending others to the table ("Maduro's delegation", "les émissaires de
+    Nicolas Maduro"): no evidence that they took part themselves."""
+    before = text[max(0, span.start - SENDER_WINDOW):span.start]
+    after = text[span.end:span.end + SENDER_WINDOW]
+    return bool((cues.sender_before and cues.sender_before.search(before))
+                or (cues.sender_after and cues.sender_after.search(after)))
+
+
 def _sentence_at(sentences: list[Sentence], starts: list[int], offset: int) -> Sentence | None:
     index = bisect_right(starts, offset) - 1
     return sentences[index] if index >= 0 and offset < sentences[index].end else None
 
 
-def _mention_score(sentence: Sentence | None, cues: _Cues, language: str) -> float:
+def _mention_score(sentence: Sentence | None, cues: _Cues, language: str, clause_of: int | None = None) -> float:
+    """Evidence from one mention: in the title or lead, in a sentence (or, for ``clause_of``, the
+    clause around that offset) saying that people met."""
     if sentence is None or has_cue(sentence.text, "other_event", language):
         return 0.0
     score = IN_TITLE_OR_LEAD if sentence.paragraph <= LEAD_PARAGRAPHS else 0.0
-    if sentence.search(cues.taking_part):
+    where = sentence.text if clause_of is None else clause_at(sentence, clause_of - sentence.start)
+    if cues.taking_part.search(where):
         score += IN_SENTENCE_THAT_TAKES_PART
     return score

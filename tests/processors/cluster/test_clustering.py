@@ -1,3 +1,4 @@
+import dataclasses
 import itertools
 
 import pytest
@@ -317,3 +318,11 @@ def test_reads_per_article_do_not_grow_with_the_state():
     limits = Limits(active_window_days=1000, max_block_members=100_000)
     small, large = reads_per_article(120, limits), reads_per_article(1200, limits)
     assert large <= small * 1.05, (small, large)
+
+
+def test_reports_of_a_multi_day_meeting_join_within_the_length_one_of_them_gives():
+    opening = Evidence(round=None, day=738_000, parties=frozenset({"YE", "HOUTHI"}), event_type="negotiation_round",
+                        country="JO", entities=frozenset())
+    closing = dataclasses.replace(opening, day=738_006, meeting_days=7)  # "after a week of talks"
+    assert pair_score(opening, closing, 0.7) > 0
+    assert pair_score(opening, dataclasses.replace(closing, meeting_days=0), 0.7) == -1.0

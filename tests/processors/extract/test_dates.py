@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from repo_paths import SEED
 
-from talkwire.processors.extract.dates import choose_event_date, find_date_mentions, parse_publication
+from talkwire.processors.extract.dates import choose_event_date, find_date_mentions, meeting_days, parse_publication
 
 THURSDAY_EVENING = "2022-03-03T19:40:00+01:00"  # a Thursday
 
@@ -113,6 +113,8 @@ def test_only_a_future_plan_falls_back_to_publication_day():
     ("Talks to resume in Geneva\n\nThe two delegations will meet on Monday, after a pause since last Tuesday.", "en", "2022-03-07"),
     ("Les négociations reprennent lundi à Genève\n\nLa dernière session s'était tenue mardi.", "fr", "2022-03-07"),
     ("Deal reached on the eve of Tuesday's vote\n\nThe leaders agreed on Thursday on a text.", "en", "2022-03-03"),
+    ("Paris se barricade\n\nLa capitale s'apprête à accueillir lundi le sommet, mercredi déjà bouclé par la police.",
+     "fr", "2022-03-07"),  # the lead announces it
 ])
 def test_a_preview_is_dated_to_the_event_it_announces(text, language, expected):
     assert event_date(text, language).date == expected
@@ -155,3 +157,16 @@ def test_weekday_with_dotted_capital_i_resolves() -> None:
     mentions = find_date_mentions("Les délégations se sont réunies JEUDİ à İstanbul.", "fr",
                                   "2022-03-05T10:00:00+00:00", "day")
     assert [m.date for m in mentions] == ["2022-03-03"]
+
+
+@pytest.mark.parametrize("text, language, days", [
+    ("a annoncé dimanche l'ONU à l'issue d'une réunion de sept jours dans la capitale jordanienne", "fr", 7),
+    ("L'accord a été conclu au terme d'une semaine de discussions coprésidées par l'ONU.", "fr", 7),
+    ("The deal was reached after a week of talks in Glion, near Montreux.", "en", 7),
+    ("The agreement came at the end of 10 days of negotiations in Switzerland.", "en", 10),
+    ("Hodeidah divides the delegations as the talks reached their fifth day.", "en", 5),
+    ("Leaders gathered for a two-day summit in Brussels.", "en", 2),
+    ("The talks opened on Monday in Geneva.", "en", None),
+])
+def test_how_long_a_meeting_had_lasted_by_the_reported_day(text, language, days):
+    assert meeting_days(text, language) == days

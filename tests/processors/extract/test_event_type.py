@@ -178,3 +178,13 @@ def test_a_body_that_keeps_speaking_of_the_event_reports_it_without_a_lead_trigg
             "Les négociations ont duré six heures.")
     decision = decide_event_type(event_type_scores(text, "fr"))
     assert decision.event_type == "negotiation_round" and decision.reports_event
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("Yémen : négociations sur un échange de prisonniers à Amman\n\nLes délégations ont entamé lundi à Amman des "
+     "négociations sur l'échange de prisonniers prévu par les accords de Stockholm.", "fr", "negotiation_round"),
+    ("Ukraine and Russia swap prisoners\n\nUkraine and Russia carried out a prisoner exchange on Wednesday, "
+     "freeing 215 prisoners.", "en", "other"),
+])
+def test_an_exchange_as_the_topic_of_talks_is_no_exchange(text, language, expected):
+    assert classify_event_type(text, language)[0] == expected

@@ -173,6 +173,23 @@ def test_mediators_of_an_exchange_are_parties():
     assert {"RU", "UA", "TR", "SA"} <= set(frame.parties)
 
 
+@pytest.mark.parametrize("text, language", [
+    ("Serbie et Kosovo reprennent le dialogue sous l'égide de l'UE\n\nLes négociateurs serbes et kosovars se sont "
+     "retrouvés lundi à Bruxelles pour un nouveau cycle de pourparlers sous l'égide de l'UE, a indiqué le médiateur "
+     "de l'UE Miroslav Lajcak.", "fr"),
+    ("Serbia, Kosovo talks resume with the EU as mediator\n\nEU-facilitated talks between the delegations of Serbia "
+     "and Kosovo resumed in Brussels on Monday. The EU's mediator Miroslav Lajcak said the talks with the EU would go on.",
+     "en"),
+    ("Reprise des pourparlers avec la médiation norvégienne\n\nLes délégations du Venezuela et de la Colombie ont "
+     "repris lundi à Oslo leurs négociations avec la Norvège comme médiatrice, sous la médiation de la Norvège.", "fr"),
+])
+def test_a_mediator_is_no_party_to_the_talks_it_mediates(text, language):
+    frame = _frame(text, language)
+    assert frame.event_type == "negotiation_round"
+    assert not {"EU", "NO"} & set(frame.parties), frame.parties
+    assert len(frame.parties) == 2
+
+
 def test_the_attacker_of_an_incident_is_a_party():
     frame = _frame("Frappe meurtrière sur la gare de Kramatorsk\n\n"
                    "Un missile russe a frappé vendredi la gare de Kramatorsk, où des civils attendaient un train, "
@@ -326,3 +343,10 @@ def test_a_list_of_leaders_is_not_an_apposition_but_adviser_to_a_leader_is():
                    "Narendra Modi met in Tokyo. Abdul Karim, adviser to Prime Minister Fumio Kishida, said so.", "en")
     assert _participant(frame, "Joe Biden").party == "US"
     assert _participant(frame, "Abdul Karim").party == "JP"
+
+
+def test_an_agreement_named_after_a_city_does_not_place_the_meeting_there():
+    frame = _frame("Yémen : les belligérants réunis à Amman\n\n"
+                   "AMMAN (AFP) - Les délégations du gouvernement yéménite et des rebelles se sont retrouvées lundi "
+                   "à Amman pour discuter d'un échange de prisonniers, conformément aux accords de Stockholm.", "fr")
+    assert frame.location.country == "JO"

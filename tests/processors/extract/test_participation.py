@@ -41,3 +41,32 @@ def test_leaders_of_a_summit_are_present_and_without_any_cue_the_lead_names_the_
     spans = _spans(text, "Angela Merkel", "John Smith")
     assert taking_part(participation_scores(text, "en", spans, {}, present={"Angela Merkel"})) == {"Angela Merkel"}
     assert taking_part(participation_scores(text, "en", spans, {})) == {"Angela Merkel"}
+
+
+def test_who_sends_a_delegation_is_not_in_the_room_through_it():
+    en = ("Rivals back in Oslo\n\nEnvoys of President Nicolás Maduro and of opposition leader Juan Guaidó sat down "
+          "again in Oslo on Tuesday. Jorge Rodríguez, the head of Maduro's delegation, met Stalin González.")
+    scores = participation_scores(en, "en", _spans(en, "Nicolás Maduro", "Juan Guaidó", "Jorge Rodríguez",
+                                                   "Stalin González"), {})
+    assert taking_part(scores) == {"Jorge Rodríguez", "Stalin González"}
+    fr = ("Reprise à la Barbade\n\nLes émissaires du président Nicolas Maduro et de l'opposant Juan Guaido se sont "
+          "retrouvés lundi à la Barbade, sous la conduite de Jorge Rodriguez.")
+    scores = participation_scores(fr, "fr", _spans(fr, "Nicolas Maduro", "Juan Guaido", "Jorge Rodriguez"), {})
+    assert "Nicolas Maduro" not in taking_part(scores)
+
+
+def test_a_principal_of_delegation_talks_is_in_the_room_only_by_their_own_clause():
+    text = ("Talks in Minsk\n\nThe contact group met in Minsk on Friday, days after President Petro Poroshenko "
+            "ordered a ceasefire, with Leonid Kuchma leading the Ukrainian side.")
+    spans = _spans(text, "Petro Poroshenko", "Leonid Kuchma")
+    scores = participation_scores(text, "en", spans, {}, principals={"Petro Poroshenko"})
+    assert taking_part(scores) == {"Leonid Kuchma"}
+    assert "Petro Poroshenko" in taking_part(participation_scores(text, "en", spans, {}))  # the sentence alone
+
+
+def test_a_leader_said_to_stay_away_from_a_summit_is_not_present():
+    text = ("India readies for G20 summit as Xi and Putin stay away\n\nNarendra Modi welcomed leaders to New Delhi "
+            "on Saturday. Xi Jinping will not attend and sent his premier.")
+    spans = _spans(text, "Narendra Modi", "Xi Jinping", "Xi", "Putin")
+    leaders = {"Narendra Modi", "Xi Jinping", "Xi", "Putin"}
+    assert taking_part(participation_scores(text, "en", spans, {}, present=leaders)) == {"Narendra Modi"}

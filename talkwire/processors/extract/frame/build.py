@@ -11,9 +11,11 @@ from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.extract.entities import doc_text
 from talkwire.processors.extract.event_type import decide_event_type, event_type_scores
 from talkwire.processors.extract.frame.cues import STRONG_PARTY, frame_cues
-from talkwire.processors.extract.frame.participants import find_participants
+from talkwire.processors.extract.dates import meeting_days
+from talkwire.processors.extract.frame.participants import as_written, find_participants
 from talkwire.processors.extract.frame.parties import (
     choose_parties,
+    find_mediators,
     find_actors,
     find_summit_hosts,
     first_offsets,
@@ -62,7 +64,8 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
             type_confidence = max(type_confidence, PRINCIPALS_CONFIDENCE)
     leaders = {p.name for p, _ in participants if p.role and cues.leader_role.search(fold(p.role))}
     inside = taking_part(participation_scores(text, language, people, {p.name: p.role for p, _ in participants},
-                                              present=leaders if event_type == "summit" else set()))
+                                              present=leaders if event_type == "summit" else set(),
+                                              principals=leaders if event_type in MEETING_GUESSES else set()))
     round_number, round_confidence = (
         extract_round(text, language, is_place=lambda name: _is_place(gazetteer, name))
         if event_type in NUMBERED_TYPES else (None, 1.0))
@@ -76,7 +79,8 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
             parties = sorted({speaker_party, location.country})
     else:
         hosts = find_summit_hosts(text, actors, cues) if event_type == "summit" else set()
-        parties = choose_parties(party_scores, event_type, location.country, hosts)
+        mediators = find_mediators(text, actors, participants, cues, gazetteer)
+        parties = choose_parties(party_scores, event_type, location.country, hosts, mediators)
     return EventFrame(
         reports_event=reports_event,  # False: no event of the vocabulary (sport, markets, party politics)
         event_type=event_type,
@@ -85,11 +89,12 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         date=event_date.date,
         date_precision=event_date.precision,
         date_description=event_date.description,
+        meeting_days=meeting_days(text, language),
         round=round_number,
         outcomes=outcomes,
         outcome_phrases=outcome_phrases,
-        participants=[p for p, _ in participants if p.name in inside][:MAX_PARTICIPANTS],
-        mentioned=[p for p, _ in participants if p.name not in inside][:MAX_PARTICIPANTS],
+        participants=[as_written(p, people, text) for p, _ in participants if p.name in inside][:MAX_PARTICIPANTS],
+        mentioned=[as_written(p, people, text) for p, _ in participants if p.name not in inside][:MAX_PARTICIPANTS],
         confidence={
             "event_type": round(type_confidence, 3),
             "round": round(round_confidence, 3),

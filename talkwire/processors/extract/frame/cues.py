@@ -14,6 +14,7 @@ from talkwire.processors.extract.rule_text import Sentence
 CONTEXT_CHARS = 60  # how far before a mention its cue is looked for
 STRONG_PARTY = 2.0
 ARTICLES = re.compile(r"(?:\b(?:le|la|les|l|the|du|des|de|d|of)\s*)+$")  # on folded text
+_LAST_ARTICLE = re.compile(r"\s*\b(?:le|la|les|l|the)\s*$")  # on folded text
 CLAUSE_END = re.compile(r"[,;:.!?\"«»“”()\n]")
 
 
@@ -54,6 +55,10 @@ class Cues:
     delegation: re.Pattern[str]
     attacker_nouns: tuple[str, ...]
     parliament: re.Pattern[str]
+    mediator: Endings
+    mediator_after: frozenset[str]
+    mediator_role: re.Pattern[str]
+    envoy_role: re.Pattern[str]
 
     def joins(self, between: str) -> bool:
         """True when the text between two mentions only joins them ("et la", ", "), within one paragraph."""
@@ -80,7 +85,9 @@ def frame_cues(gazetteer: Gazetteer, language: str) -> Cues:
                  re.compile(rf"(?:{'|'.join(map(re.escape, folded('role_nouns')))})(?:e|s|es)?(?:\s|$)"),
                  endings("summit_host_before"), folded("summit_host_after"),
                  _word_pattern(folded("leader_roles")), _word_pattern(folded("delegation_words")),
-                 folded("attacker_nouns"), _word_pattern(folded("parliaments")))
+                 folded("attacker_nouns"), _word_pattern(folded("parliaments")), endings("mediator_cues"),
+                 frozenset(folded("mediator_after")), _word_pattern(folded("mediator_roles")),
+                 _word_pattern(folded("envoy_roles")))
 
 
 def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -95,8 +102,10 @@ def context_before(text: str, start: int) -> str:
 
 
 def ends_with(context: str, endings: Endings) -> bool:
-    """True when the context ends with one of the words, with or without trailing articles."""
-    return endings.end(context) or endings.end(ARTICLES.sub("", context).rstrip())
+    """True when the context ends with one of the words, with or without trailing articles (all of
+    them, or the last one: "sous l'égide de" + "l'")."""
+    return (endings.end(context) or endings.end(ARTICLES.sub("", context).rstrip())
+            or endings.end(_LAST_ARTICLE.sub("", context)))
 
 
 def sentence_at(sentences: list[Sentence], offset: int) -> Sentence | None:

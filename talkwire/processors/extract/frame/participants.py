@@ -145,3 +145,11 @@ def _clause_party(text: str, start: int, gazetteer: Gazetteer, language: str, fl
     clause = re.split(r"[.!?\n]", text[max(0, floor, start - CONTEXT_CHARS * 2):start])[-1]
     words = re.findall(r"[\w'-]+", clause)
     return next((code for w in reversed(words) if (code := gazetteer.demonym(w, language))), None)
+
+
+def as_written(participant: Participant, people: list[PersonSpan], text: str) -> Participant:
+    """The participant named as this article writes them in full ("Vladimir Poutine" in French), the
+    canonical name kept to tell the same person in other languages' reports."""
+    forms = [text[span.start:span.end] for span in people if span.canonical == participant.name]
+    written = max(forms, key=len, default=participant.name)
+    return participant.model_copy(update={"name": " ".join(written.split()), "canonical": participant.name})

@@ -17,7 +17,7 @@ from functools import cache
 from spacy.tokens import Doc
 
 from talkwire.processors.extract.entities import demonym_mentions, doc_ents
-from talkwire.processors.extract.frame.cues import Cues, STRONG_PARTY, context_before, ends_with, sentence_at
+from talkwire.processors.extract.frame.cues import ARTICLES, Cues, STRONG_PARTY, context_before, ends_with, sentence_at
 from talkwire.processors.extract.gazetteer import Gazetteer, fold
 from talkwire.processors.extract.rule_text import Sentence, has_cue, load_rule_data, zone_weight
 from talkwire.processors.records import Participant, PersonSpan, Quote
@@ -29,6 +29,7 @@ PARTY_SHARE_OF_BEST = 0.3
 MAX_PARTIES = 6
 HOST_SIGNATORY_SHARE = 0.5  # a signing's or summit's host that scores this close to the best takes part
 HOST_ACTING_TYPES = frozenset({"agreement_signing", "summit"})  # the host's leader signs/meets too
+MEDIATED_TYPES = frozenset({"negotiation_round", "ministerial_meeting", "phone_call"})  # talks a mediator is no party to
 HOSTED_TYPES = HOST_ACTING_TYPES | {"negotiation_round", "ministerial_meeting"}  # meetings a host may only host
 BACKGROUND_FACTOR = 0.3  # a mention in a sentence about another event
 LEAD_PARAGRAPHS = 1  # title (0) and lead (1)
@@ -167,9 +168,39 @@ def find_summit_hosts(text: str, actors: list[_Actor], cues: Cues) -> set[str]:
     return hosts
 
 
-def choose_parties(scores: dict[str, float], event_type: str, host: str | None, summit_hosts: set[str]) -> list[str]:
+_MEDIATOR_LEAD = re.compile(r"^\W*(?:s\s+)?(?:(?:the|le|la|l|les)\s+)?")  # "Norway's mediation", "Qatar, the mediator"
+
+
+def find_mediators(text: str, actors: list[_Actor], participants: list[tuple[Participant, bool]], cues: Cues,
+                   gazetteer: Gazetteer) -> set[str]:
+    """Codes the article shows mediating the talks ("sous l'égide de l'UE", "Norway-brokered",
+    "la médiation qatarie", a party's mediator or, for an organisation of states, its envoy); a
+    conjunct shares the cue ("brokered by Turkey and Saudi Arabia")."""
+    found = set()
+    previous: tuple[_Actor, bool] | None = None
+    for actor in sorted(actors, key=lambda a: a.start):
+        before = context_before(text, actor.start)
+        after = _MEDIATOR_LEAD.sub("", fold(text[actor.end:actor.end + 40])).split(" ")[0]
+        last_before = ARTICLES.sub("", before).rstrip().split(" ")[-1]
+        demonym_cue = actor.how == "demonym" and last_before in cues.mediator_after
+        mediates = ends_with(before, cues.mediator) or after in cues.mediator_after or demonym_cue or (
+            previous is not None and previous[1] and cues.joins(text[previous[0].end:actor.start]))
+        if mediates:
+            found.add(actor.code)
+        previous = (actor, mediates)
+    for participant, has_role in participants:
+        role = fold(participant.role) if participant.role and has_role else ""
+        if participant.party and (cues.mediator_role.search(role) or (
+                participant.party in gazetteer.intergovernmental and cues.envoy_role.search(role))):
+            found.add(participant.party)
+    return found
+
+
+def choose_parties(scores: dict[str, float], event_type: str, host: str | None, summit_hosts: set[str],
+                   mediators: set[str] = frozenset()) -> list[str]:
     """Codes scored as acting, then the event type's shape: a call has two ends, an organisation's
-    summit is the organisation's, and a host country only hosts a meeting when others meet on its
+    summit is the organisation's, a mediator is no party to the talks it mediates while others are
+    named (docs/labelling.md), and a host country only hosts a meeting when others meet on its
     soil, unless its own leader signs or meets (a summit or signing where it scores near the best)."""
     if not scores:
         return []
@@ -177,6 +208,9 @@ def choose_parties(scores: dict[str, float], event_type: str, host: str | None, 
     ranked = sorted(scores, key=lambda code: -scores[code])
     chosen = [c for c in ranked if scores[c] >= PARTY_THRESHOLD and scores[c] >= PARTY_SHARE_OF_BEST * best]
     chosen = chosen or [c for c in ranked[:1] if scores[c] >= PARTY_THRESHOLD / 2]  # a faint actor beats none
+    negotiators = [c for c in chosen if c not in mediators]
+    if negotiators and event_type in MEDIATED_TYPES:
+        chosen = negotiators
     if event_type == "phone_call":
         chosen = chosen[:2]
     organisations = [c for c in chosen if c in summit_hosts]
