@@ -15,10 +15,12 @@ from talkwire.streams.consumer import AtLeastOnceConsumer, StallWatch
 PARTITION = TP("articles-by-id", 2)
 
 
-def consumer_with(committed: int | None, acked: list[int]) -> AtLeastOnceConsumer:
-    """Only the commit bookkeeping of a consumer: what ``_new_offset`` reads."""
+def consumer_with(committed: int | None, acked: list[int], start: int | None = None) -> AtLeastOnceConsumer:
+    """Only the commit bookkeeping of a consumer: what ``_new_offset`` reads (``start``: where a
+    partition the group never committed starts, as ``perform_seek`` found it)."""
     consumer = AtLeastOnceConsumer.__new__(AtLeastOnceConsumer)
     consumer._committed_offset = defaultdict(lambda: None, {PARTITION: committed})
+    consumer._start_offset = {} if start is None else {PARTITION: start}
     consumer._acked = defaultdict(list, {PARTITION: list(acked)})
     consumer._acked_index = defaultdict(set, {PARTITION: set(acked)})
     consumer._gap = defaultdict(IntervalTree)
@@ -28,10 +30,17 @@ def consumer_with(committed: int | None, acked: list[int]) -> AtLeastOnceConsume
 @pytest.mark.parametrize(("committed", "acked", "expected"), [
     (25, [25, 26, 27], 28),  # contiguous from the committed offset
     (25, [25, 26, 28], 27),  # up to the first gap
-    (None, [3, 4], 5),  # nothing committed yet
+    (None, [3, 4], 5),  # nothing committed yet, start not known
 ])
 def test_commits_advance_over_processed_offsets(committed, acked, expected) -> None:
     assert consumer_with(committed, acked)._new_offset(PARTITION) == expected
+
+
+def test_a_never_committed_partition_commits_from_its_start() -> None:
+    assert consumer_with(None, [0, 1, 2], start=0)._new_offset(PARTITION) == 3
+    assert consumer_with(None, [7, 8], start=7)._new_offset(PARTITION) == 9  # log start past 0
+    # the first messages were dropped when flow control resumed: no commit over them
+    assert consumer_with(None, [3, 4], start=0)._new_offset(PARTITION) is None
 
 
 @pytest.mark.parametrize(("committed", "acked"), [
@@ -75,9 +84,9 @@ class _Topics(list):
 
 
 def idle_check(committed: int | None, acked: list[int], end: int, queued: int = 0,
-               in_flight: tuple[int, ...] = (), changelog_queued: int = 0) -> dict:
+               in_flight: tuple[int, ...] = (), changelog_queued: int = 0, start: int | None = None) -> dict:
     """``_idle_partitions_behind`` of a consumer in the given state (one source partition)."""
-    consumer = consumer_with(committed, acked)
+    consumer = consumer_with(committed, acked, start)
     channels = [SimpleNamespace(queue=_Queue(queued), acks=True),
                 SimpleNamespace(queue=_Queue(changelog_queued), acks=False)]
     consumer.app = SimpleNamespace(rebalancing=False, topics=_Topics(channels))
@@ -93,13 +102,42 @@ def test_an_idle_partition_with_an_unprocessed_offset_is_reported() -> None:
     assert idle_check(committed=25, acked=[], end=26) == {PARTITION: (25, 0, -1)}  # the last one skipped
     # standby changelog records queued for a table are not stream work
     assert idle_check(committed=25, acked=[26], end=28, changelog_queued=5) == {PARTITION: (25, 1, 26)}
+    # never committed: behind its start (the messages fetched before flow control resumed were dropped)
+    assert idle_check(committed=None, acked=[], end=12, start=0) == {PARTITION: (0, 0, -1)}
 
 
 @pytest.mark.parametrize("state", [
     {"committed": 28, "acked": [], "end": 28},  # caught up
     {"committed": 25, "acked": [26], "end": 28, "queued": 3},  # a stream has messages waiting
     {"committed": 25, "acked": [26], "end": 28, "in_flight": (25,)},  # being processed
-    {"committed": None, "acked": [1], "end": 28},  # never committed
-], ids=["caught up", "queued", "in flight", "never committed"])
+    {"committed": None, "acked": [1], "end": 28},  # never committed, start not known (not yet sought)
+], ids=["caught up", "queued", "in flight", "start not known"])
 def test_a_busy_or_caught_up_partition_is_not_reported(state: dict) -> None:
     assert idle_check(**state) == {}
+
+
+def test_a_never_committed_stream_partition_is_sought_to_its_start() -> None:
+    """Faust seeks only committed partitions before it resumes flow control (which drops what the
+    streams were handed): a never-committed one must go back to its start too, and only a stream one."""
+    import asyncio
+
+    changelog, committed_tp = TP("articles-changelog", 0), TP("articles-by-id", 1)
+    consumer = consumer_with(None, [])
+    consumer._read_offset = {}
+    consumer.app = SimpleNamespace(topics=_Topics())
+    consumer.assignment = lambda: {PARTITION, changelog, committed_tp}
+    sought: dict = {}
+
+    async def seek_to_committed():
+        return {PARTITION: None, changelog: None, committed_tp: 40}
+
+    async def earliest_offsets(*tps):
+        return {tp: 5 for tp in tps}
+
+    async def seek(tp, offset):
+        sought[tp] = offset
+
+    consumer.seek_to_committed, consumer.earliest_offsets, consumer.seek = seek_to_committed, earliest_offsets, seek
+    asyncio.run(consumer.perform_seek())
+    assert sought == {PARTITION: 5}
+    assert consumer._processed_up_to(PARTITION) == 5 and consumer._processed_up_to(committed_tp) == 40

@@ -102,6 +102,34 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
         super().__init__(*args, **kwargs)
         self._read_offset = _NoReadOffsets()
         self._stall_watch = StallWatch()
+        # where each assigned stream partition the group never committed starts (its log start)
+        self._start_offset: dict[TP, int] = {}
+
+    async def perform_seek(self) -> None:
+        """Faust's seek to the committed offsets, and a seek to the log start for every stream
+        partition the group never committed (where ``auto_offset_reset=earliest`` began reading).
+
+        Faust seeks only partitions with a committed offset, and only before it resumes flow
+        control, which drops whatever the streams were handed meanwhile: a partition with no commit
+        kept its fetch position past the dropped messages. With nothing of it processed, its
+        committed offset stayed unknown (None), so neither the commit guard nor the stall watch
+        saw the skip: a worker that joined while the repartition topics already held records read
+        by-id and never processed it, or committed a later offset over the dropped ones."""
+        await super().perform_seek()
+        self._start_offset.clear()
+        never_committed = [tp for tp in self.assignment()
+                           if self._committed_offset[tp] is None and self.app.topics.acks_enabled_for(tp.topic)]
+        if never_committed:
+            starts = await self.earliest_offsets(*never_committed)
+            for tp in never_committed:
+                self._start_offset[tp] = starts.get(tp) or 0
+                await self.seek(tp, self._start_offset[tp])
+
+    def _processed_up_to(self, tp: TP) -> int | None:
+        """The first offset not known to be processed: the committed offset, or the partition's
+        start when the group never committed it (None: not known)."""
+        committed = self._committed_offset[tp]
+        return committed if committed is not None else self._start_offset.get(tp)
 
     @Service.timer(STALL_CHECK_S)
     async def _reread_stalled_partitions(self) -> None:
@@ -119,9 +147,9 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
         in_flight = {message.tp for message in list(self._unacked_messages) if not message.acked}
         behind = {}
         for tp in self.assignment():
-            committed = self._committed_offset[tp]
+            committed = self._processed_up_to(tp)
             if committed is None or tp in in_flight or not self.app.topics.acks_enabled_for(tp.topic):
-                continue  # None: never committed, where the partition starts is not known here
+                continue
             end = self.highwater(tp)  # of the last fetch (Tansu's ListOffsets answer is short, not this)
             if end is not None and committed < end:
                 acked = self._acked[tp]
@@ -137,7 +165,7 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
         (``min(acked) - committed > 1``, and not at all when the committed offset is 0), so a single
         message dropped right after a commit was committed over: an article lost in one run of the
         state-recovery test. A commit held back here means redeliveries after a restart, not a loss."""
-        acked, committed = self._acked[tp], self._committed_offset[tp]
+        acked, committed = self._acked[tp], self._processed_up_to(tp)
         if acked and committed is not None and min(acked) > committed:
             return None
         return super()._new_offset(tp)
