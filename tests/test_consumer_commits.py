@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import pytest
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from talkwire.streams.consumer import AtLeastOnceConsumer, StallWatch
+from talkwire.streams.consumer import AtLeastOnceConsumer, StallWatch, _NoReadOffsets
 
 PARTITION = TP("articles-by-id", 2)
 
@@ -21,6 +22,8 @@ def consumer_with(committed: int | None, acked: list[int], start: int | None = N
     consumer = AtLeastOnceConsumer.__new__(AtLeastOnceConsumer)
     consumer._committed_offset = defaultdict(lambda: None, {PARTITION: committed})
     consumer._start_offset = {} if start is None else {PARTITION: start}
+    consumer._held_back = {}
+    consumer.log = logging.getLogger("test-consumer")
     consumer._acked = defaultdict(list, {PARTITION: list(acked)})
     consumer._acked_index = defaultdict(set, {PARTITION: set(acked)})
     consumer._gap = defaultdict(IntervalTree)
@@ -123,7 +126,7 @@ def test_a_never_committed_stream_partition_is_sought_to_its_start() -> None:
 
     changelog, committed_tp = TP("articles-changelog", 0), TP("articles-by-id", 1)
     consumer = consumer_with(None, [])
-    consumer._read_offset = {}
+    consumer._read_offset = _NoReadOffsets()
     consumer.app = SimpleNamespace(topics=_Topics())
     consumer.assignment = lambda: {PARTITION, changelog, committed_tp}
     sought: dict = {}
@@ -137,7 +140,23 @@ def test_a_never_committed_stream_partition_is_sought_to_its_start() -> None:
     async def seek(tp, offset):
         sought[tp] = offset
 
+    async def position(tp):
+        return 9
+
     consumer.seek_to_committed, consumer.earliest_offsets, consumer.seek = seek_to_committed, earliest_offsets, seek
+    consumer.position = position
     asyncio.run(consumer.perform_seek())
     assert sought == {PARTITION: 5}
     assert consumer._processed_up_to(PARTITION) == 5 and consumer._processed_up_to(committed_tp) == 40
+
+
+def test_the_read_offsets_faust_would_have_acted_on_are_reported() -> None:
+    reports = []
+    offsets = _NoReadOffsets(lambda tp, previous, offset: reports.append((previous, offset)))
+    offsets.seeking = True
+    offsets[PARTITION] = 40  # a seek to the committed offset
+    offsets.seeking = False
+    for offset in (40, 41, 46, 42):  # processed: 46 after 41 is a 'gap', 42 after 46 a 'drop'
+        offsets[PARTITION] = offset
+    assert offsets[PARTITION] is None and len(offsets) == 0  # Faust never reads an offset back
+    assert reports == [(40, 40), (40, 41), (41, 46), (46, 42)]

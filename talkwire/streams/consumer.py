@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 
 import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -56,17 +57,38 @@ STALL_CHECKS = 3  # idle checks in a row without progress before a partition is 
 Progress = tuple[int, int, int]
 
 
+# Every time one of the overrides below changes what Faust would have done, the worker logs a
+# warning with one of these marks (the fault tests count them per broker; see docs in README).
+READ_OFFSET_MARK = "[read-offsets]"
+COMMIT_GUARD_MARK = "[commit-guard]"
+STALL_WATCH_MARK = "[stall-watch]"
+START_SEEK_MARK = "[start-seek]"
+OVERRIDE_MARKS = (READ_OFFSET_MARK, COMMIT_GUARD_MARK, STALL_WATCH_MARK, START_SEEK_MARK)
+
+
 class _NoReadOffsets(MutableMapping[TP, int | None]):
-    """A read-offset map that never remembers: no message is dropped, no gap is assumed."""
+    """A read-offset map that never answers: no message is dropped, no gap is assumed.
+
+    What Faust writes to it is still followed, only to report what its own check would have done:
+    Faust writes a message's offset after processing it, so ``report(tp, previous, offset)`` is
+    called for each processed message; a write made while ``seeking`` (a seek) moves it silently."""
+
+    def __init__(self, report: Callable[[TP, int, int], None] | None = None) -> None:
+        self._followed: dict[TP, int | None] = {}
+        self._report = report
+        self.seeking = False
 
     def __getitem__(self, tp: TP) -> None:
         return None
 
     def __setitem__(self, tp: TP, offset: int | None) -> None:
-        pass
+        previous = self._followed.get(tp)
+        self._followed[tp] = offset
+        if not self.seeking and self._report is not None and previous is not None and offset is not None:
+            self._report(tp, previous, offset)
 
     def __delitem__(self, tp: TP) -> None:
-        pass
+        self._followed.pop(tp, None)
 
     def __iter__(self) -> Iterator[TP]:
         return iter(())
@@ -100,10 +122,35 @@ class StallWatch:
 class AtLeastOnceConsumer(aiokafka_driver.Consumer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._read_offset = _NoReadOffsets()
+        self._read_offset = _NoReadOffsets(self._report_read_offset)
         self._stall_watch = StallWatch()
         # where each assigned stream partition the group never committed starts (its log start)
         self._start_offset: dict[TP, int] = {}
+        self._held_back: dict[TP, tuple[int, int]] = {}  # the last commit hold-back reported per partition
+
+    @contextmanager
+    def _seeking(self) -> Iterator[None]:
+        self._read_offset.seeking = True
+        try:
+            yield
+        finally:
+            self._read_offset.seeking = False
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        with self._seeking():
+            await super().seek(partition, offset)
+
+    def _report_read_offset(self, tp: TP, previous: int, offset: int) -> None:
+        """Faust drops a message below its read offset and takes a forward jump for a gap that a
+        commit may pass over: say so whenever that would have happened to a processed message."""
+        if not self.app.topics.acks_enabled_for(tp.topic):
+            return
+        if offset < previous:
+            self.log.warning("%s %s: offset %d processed after %d without a seek: Faust would have dropped it",
+                             READ_OFFSET_MARK, tp, offset, previous)
+        elif previous and offset - previous > 1:
+            self.log.warning("%s %s: offset %d processed right after %d: Faust would have taken %d-%d for a gap "
+                             "and committed over it", READ_OFFSET_MARK, tp, offset, previous, previous + 1, offset - 1)
 
     async def perform_seek(self) -> None:
         """Faust's seek to the committed offsets, and a seek to the log start for every stream
@@ -115,15 +162,20 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
         committed offset stayed unknown (None), so neither the commit guard nor the stall watch
         saw the skip: a worker that joined while the repartition topics already held records read
         by-id and never processed it, or committed a later offset over the dropped ones."""
-        await super().perform_seek()
+        with self._seeking():
+            await super().perform_seek()
         self._start_offset.clear()
         never_committed = [tp for tp in self.assignment()
                            if self._committed_offset[tp] is None and self.app.topics.acks_enabled_for(tp.topic)]
         if never_committed:
             starts = await self.earliest_offsets(*never_committed)
             for tp in never_committed:
-                self._start_offset[tp] = starts.get(tp) or 0
-                await self.seek(tp, self._start_offset[tp])
+                start = self._start_offset[tp] = starts.get(tp) or 0
+                position = await self.position(tp)
+                if position is not None and position > start:
+                    self.log.warning("%s %s: never committed, fetch position %d past its start %d: sought back",
+                                     START_SEEK_MARK, tp, position, start)
+                await self.seek(tp, start)
 
     def _processed_up_to(self, tp: TP) -> int | None:
         """The first offset not known to be processed: the committed offset, or the partition's
@@ -134,7 +186,8 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
     @Service.timer(STALL_CHECK_S)
     async def _reread_stalled_partitions(self) -> None:
         for tp, offset in self._stall_watch.stalled(self._idle_partitions_behind()):
-            self.log.warning("%s: offset %d was fetched but never processed; reading again from it", tp, offset)
+            self.log.warning("%s %s: offset %d was fetched but never processed; reading again from it",
+                             STALL_WATCH_MARK, tp, offset)
             await self.seek(tp, offset)
 
     def _idle_partitions_behind(self) -> dict[TP, Progress]:
@@ -167,6 +220,13 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
         state-recovery test. A commit held back here means redeliveries after a restart, not a loss."""
         acked, committed = self._acked[tp], self._processed_up_to(tp)
         if acked and committed is not None and min(acked) > committed:
+            if self._held_back.get(tp) != (committed, min(acked)):  # once per hold-back, not per commit timer
+                self._held_back[tp] = (committed, min(acked))
+                faust_committed = self._committed_offset[tp]
+                faust_passes = not faust_committed or min(acked) - faust_committed == 1
+                self.log.warning("%s %s: offset %d not processed, %d is: commit held back (Faust would %s)",
+                                 COMMIT_GUARD_MARK, tp, committed, min(acked),
+                                 "have committed over it" if faust_passes else "have held it back too")
             return None
         return super()._new_offset(tp)
 
