@@ -21,35 +21,26 @@ committed offset instead of leaving the message to the next restart.
 Transactions (``exactly_once``) write control records that leave real gaps in the offsets, so
 that mode keeps Faust's own consumer.
 
-On the local broker (Tansu 0.6) the consumer also
-  - corrects the highwaters Faust's recovery reads a changelog up to: Tansu answers
-    ListOffsets(latest) with the first offset of the partition's last write batch + 1, so a
-    restore would stop short of the last batch's other records (or fail on an offset "above the
-    highwater"); the true end is read from that last batch itself;
-  - long-polls for at most 100 ms instead of Faust's fixed 1.5 s: Tansu answers a fetch of
-    several partitions only when its wait is over, even when records arrived meanwhile, which
-    made every stage of the stream wait up to 1.5 s.
+These overrides work around Faust, not a broker: they apply on every broker (each logs a marked
+warning when it changes what Faust would have done; the fault tests count them per broker). On
+the Tansu profile the consumer also takes Tansu's own workarounds
+(``talkwire.streams.tansu_workarounds``: end offsets and long-poll wait).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 
 import faust
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
 from mode import Service
 
 from talkwire.settings import Settings
 from talkwire.streams.broker_profile import tansu_profile
-from talkwire.streams.connection import LOCAL_BROKER_FETCH_WAIT_MS, reader_options
+from talkwire.streams.tansu_workarounds import TansuEndOffsets, TansuFetchWait
 
-LAST_BATCH_POLL_MS = 200  # a partition silent for one poll after its last batch is at its end
-LAST_BATCH_TIMEOUT_S = 30.0
 STALL_CHECK_S = 5.0
 STALL_CHECKS = 3  # idle checks in a row without progress before a partition is read again
 
@@ -231,50 +222,8 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
         return super()._new_offset(tp)
 
 
-class LocalBrokerConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
-    def _create_worker_consumer(self, transport: aiokafka_driver.Transport) -> AIOKafkaConsumer:
-        consumer = super()._create_worker_consumer(transport)
-        consumer._fetch_max_wait_ms = LOCAL_BROKER_FETCH_WAIT_MS  # Faust passes a fixed 1500; read at start()
-        return consumer
-
-
-class LocalBrokerConsumer(AtLeastOnceConsumer):
-    def _new_consumer_thread(self) -> LocalBrokerConsumerThread:
-        return LocalBrokerConsumerThread(self, loop=self.loop, beacon=self.beacon)
-
-    async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:
-        reported = await super().highwaters(*partitions)
-        return await last_batch_ends(self.app.talkwire_settings, reported)
-
-
-async def last_batch_ends(settings: Settings, reported: Mapping[TP, int]) -> dict[TP, int]:
-    """Each partition's end offset, read from the write batch that holds offset ``reported - 1``."""
-    ends = dict(reported)
-    todo = {TopicPartition(tp.topic, tp.partition): tp for tp, end in reported.items() if end and end > 0}
-    if not todo:
-        return ends
-    reader = AIOKafkaConsumer(**reader_options(settings), group_id=None)
-    await reader.start()
-    await asyncio.sleep(0)  # aiokafka 0.14: a consumer stopped before its task ran raises
-    try:
-        reader.assign(list(todo))
-        for tp, key in todo.items():
-            reader.seek(tp, reported[key] - 1)
-        seen: set[TopicPartition] = set()
-        deadline = time.monotonic() + LAST_BATCH_TIMEOUT_S
-        while True:
-            batches = await reader.getmany(timeout_ms=LAST_BATCH_POLL_MS)
-            for tp, records in batches.items():
-                ends[todo[tp]] = max(ends[todo[tp]], records[-1].offset + 1)
-            seen |= batches.keys()
-            timed_out = time.monotonic() > deadline
-            if seen >= todo.keys() and (not batches or timed_out):
-                break  # every partition at its end (or still being written to: any end read will do)
-            if timed_out:
-                raise TimeoutError(f"no record read at the reported end of {sorted(todo.keys() - seen)}")
-    finally:
-        await reader.stop()
-    return ends
+class LocalBrokerConsumer(TansuEndOffsets, TansuFetchWait, AtLeastOnceConsumer):
+    """The at-least-once consumer with Tansu's workarounds (the Tansu profile only)."""
 
 
 class AtLeastOnceTransport(aiokafka_driver.Transport):
