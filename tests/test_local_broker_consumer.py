@@ -5,8 +5,8 @@ workaround would change nothing, so it is not applied).
 - ListOffsets(latest): Tansu 0.6 answers with the first offset of the last write batch + 1;
   Faust's recovery reads a changelog up to that highwater, so on Tansu the consumer reads the true
   end from the last batch (``last_batch_ends``). Kafka answers the true end.
-- Long-poll: Tansu answers a fetch of several partitions only when its wait is over, even when a
-  record arrived meanwhile (Faust waits 1.5 s), so on Tansu the worker waits at most 100 ms.
+- Long-poll: Tansu answers a fetch of several partitions only when (half) its wait is over, even
+  when a record arrived meanwhile (Faust waits 1.5 s), so on Tansu the worker waits at most 100 ms.
   Kafka answers as soon as the record is there.
 """
 
@@ -60,12 +60,13 @@ def test_end_offsets_are_read_from_the_last_write_batch(stream_settings: Setting
     print(f"{broker_kind}: ListOffsets(latest) says {reported}, the last batch ends at {ends[tp]}")
 
 
-LONG_POLL_MS = 5000
+LONG_POLL_MS = 8000
+HELD_S = 1.5  # an answer this long after the record arrived was held for the wait
 RECORD_AFTER_S = 0.5
 
 
 async def _seconds_to_receive(settings: Settings, topic: str) -> float:
-    """A consumer of every partition of ``topic`` long-polls (up to 5 s, like Faust's 1.5 s); one
+    """A consumer of every partition of ``topic`` long-polls (up to 8 s, like Faust's 1.5 s); one
     record is written to one partition half a second after the poll began: how long from the
     poll's start until the consumer has it."""
     partitions = [TopicPartition(topic, number) for number in range(settings.topic_partitions)]
@@ -95,7 +96,8 @@ def test_a_multi_partition_long_poll_is_answered_when_a_record_arrives(stream_se
                                                                        broker_kind: str) -> None:
     create_topics(stream_settings)  # raw has 4 partitions
     seconds = asyncio.run(_seconds_to_receive(stream_settings, stream_settings.topic_raw))
-    # Tansu answers when the 5 s wait is over; Kafka as soon as the record is written (0.5 s in)
-    assert (seconds > LONG_POLL_MS / 2000) is (broker_kind == "tansu"), seconds
+    # Kafka answers as soon as the record is written (0.5 s in); Tansu holds the answer (measured:
+    # until half the wait is over, 2.5 s of a 5 s wait, 4 s of 8 s)
+    assert (seconds > RECORD_AFTER_S + HELD_S) is (broker_kind == "tansu"), seconds
     print(f"{broker_kind}: a record written {RECORD_AFTER_S} s into a {LONG_POLL_MS} ms long poll "
           f"received after {seconds:.2f} s")
