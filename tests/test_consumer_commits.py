@@ -160,3 +160,21 @@ def test_the_read_offsets_faust_would_have_acted_on_are_reported() -> None:
         offsets[PARTITION] = offset
     assert offsets[PARTITION] is None and len(offsets) == 0  # Faust never reads an offset back
     assert reports == [(40, 40), (40, 41), (41, 46), (46, 42)]
+
+
+def test_each_override_says_when_it_changed_what_faust_would_have_done(caplog) -> None:
+    from talkwire.streams.consumer import COMMIT_GUARD_MARK, READ_OFFSET_MARK
+
+    consumer = consumer_with(25, [26, 27])
+    consumer.app = SimpleNamespace(topics=_Topics())
+    with caplog.at_level(logging.WARNING, logger="test-consumer"):
+        assert consumer._new_offset(PARTITION) is None
+        assert consumer._new_offset(PARTITION) is None  # the same hold-back: said once
+        consumer._report_read_offset(PARTITION, 46, 42)  # would have been dropped
+        consumer._report_read_offset(PARTITION, 41, 46)  # would have been a gap
+        consumer._report_read_offset(PARTITION, 41, 42)  # Faust agrees
+        consumer._report_read_offset(TP("articles-changelog", 0), 46, 42)  # not a stream topic
+    messages = [record.getMessage() for record in caplog.records]
+    assert [m.split()[0] for m in messages] == [COMMIT_GUARD_MARK, READ_OFFSET_MARK, READ_OFFSET_MARK]
+    assert "have committed over it" in messages[0]  # Faust lets one missing offset at the head through
+    assert "dropped" in messages[1] and "gap" in messages[2]
