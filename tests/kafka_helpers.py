@@ -202,22 +202,39 @@ def export_settings(settings: Settings, monkeypatch) -> Settings:
     return settings
 
 
-EXTRACTED = re.compile(rb"^talkwire_extraction_seconds_count (\S+)$", re.MULTILINE)
+def worker_metric(worker: WorkerProcess, name: str) -> float:
+    """One unlabelled sample of this worker's Prometheus metrics (0 when absent)."""
+    url = f"http://127.0.0.1:{worker.settings.web_port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        match = re.search(rb"^" + re.escape(name.encode()) + rb" (\S+)$", response.read(), re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
 
 
 def extracted_articles(worker: WorkerProcess) -> int:
     """Articles this worker extracted, from its Prometheus metrics."""
-    url = f"http://127.0.0.1:{worker.settings.web_port}/metrics"
-    with urllib.request.urlopen(url, timeout=10) as response:
-        match = EXTRACTED.search(response.read())
-    return int(float(match.group(1))) if match else 0
+    return int(worker_metric(worker, "talkwire_extraction_seconds_count"))
 
 
-def wait_until_ready(workers: list[WorkerProcess], timeout_s: float = 120) -> None:
-    """Until every worker has joined the group and recovered its tables, so that the load is shared from the start."""
+def published_articles(worker: WorkerProcess) -> int:
+    """Enriched articles this worker published (its cluster stage's output)."""
+    return int(worker_metric(worker, "talkwire_articles_out_total"))
+
+
+def answers_ready(worker: WorkerProcess) -> bool:
+    """Whether the worker's /readyz answers 200: models loaded, partitions assigned, tables recovered."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.settings.web_port}/readyz", timeout=5) as response:
+            return response.status == 200
+    except OSError:  # not listening yet, or 503 (urllib raises HTTPError, an OSError)
+        return False
+
+
+def wait_until_ready(workers: list[WorkerProcess], timeout_s: float = 180) -> None:
+    """Until every worker has joined the group, recovered its tables and loaded its models (its
+    /readyz answers 200), so that the load is shared from the start."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if all("Worker ready" in worker.log_tail(100_000) for worker in workers):
+        if all(answers_ready(worker) for worker in workers):
             return
         assert all(worker.alive() for worker in workers), [worker.log_tail() for worker in workers]
         time.sleep(1)
