@@ -23,6 +23,7 @@ from kafka_helpers import Record, consume_until, latest_per_key
 from talkwire.processors.pipeline import OfflinePipeline
 from talkwire.processors.records import CanonicalEvent, RawMessage
 from talkwire.settings import Settings
+from talkwire.streams.consumer import OVERRIDE_MARKS
 
 DEV_ARTICLES = Path(__file__).parent / "data" / "dev" / "articles.jsonl"
 VARIANTS = 8  # 8 x 66 dev articles = 528 inputs
@@ -163,3 +164,10 @@ def dead_letter_sources(outcome: Outcome) -> set[tuple]:
     another offset when an earlier stage re-sent it), so this counts each rejected input once."""
     letters = [orjson.loads(r.value) for r in outcome.dead_letters]
     return {(d["reason"], d["key"], d["original"]) for d in letters}
+
+
+def override_actions(*log_paths: Path) -> dict[str, int]:
+    """How many times each of the consumer's Faust overrides changed what Faust would have done
+    (its warnings in the workers' logs): the evidence of which one a broker needs."""
+    text = "".join(path.read_text(errors="replace") for path in log_paths if path.exists())
+    return {mark.strip("[]"): text.count(mark) for mark in OVERRIDE_MARKS}

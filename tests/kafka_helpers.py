@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -45,20 +47,24 @@ def create_topics(settings: Settings) -> None:
 
 
 def produce(settings: Settings, topic: str, messages: list[tuple[str | None, bytes | None]],
-            partition: int | None = None) -> None:
-    """Send (key, value) pairs in order (to ``partition`` if given) and wait until the broker has them all."""
+            partition: int | None = None) -> list[tuple[int, int]]:
+    """Send (key, value) pairs in order (to ``partition`` if given) and wait until the broker has them
+    all; returns the (partition, offset) each one was written at."""
 
-    async def send_all() -> None:
+    async def send_all() -> list[tuple[int, int]]:
         producer = AIOKafkaProducer(**client_options(settings), acks="all")
         await producer.start()
+        written = []
         try:
             for key, value in messages:
-                await (await producer.send(topic, value=value, key=key.encode() if key is not None else None,
-                                           partition=partition))
+                metadata = await (await producer.send(topic, value=value, key=key.encode() if key is not None else None,
+                                                      partition=partition))
+                written.append((metadata.partition, metadata.offset))
         finally:
             await producer.stop()
+        return written
 
-    asyncio.run(send_all())
+    return asyncio.run(send_all())
 
 
 def consume_until(settings: Settings, topic: str, done, *, timeout_s: float = 120.0,
@@ -94,6 +100,38 @@ def consume_until(settings: Settings, topic: str, done, *, timeout_s: float = 12
                     settled_at = time.monotonic()
                 if settled_at is not None and time.monotonic() - settled_at >= settle_s:
                     break
+            return records
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(read())
+
+
+def read_to_end(settings: Settings, topic: str, timeout_s: float = 60.0) -> list[Record]:
+    """Every record of ``topic`` from each partition's log start up to its end offset at the call:
+    complete however slowly the reader starts (a read for a fixed time can stop short under load).
+    Apache Kafka's end offsets (Tansu's ListOffsets(latest) answer is short; see consumer.py)."""
+
+    async def read() -> list[Record]:
+        consumer = AIOKafkaConsumer(**reader_options(settings), group_id=None, auto_offset_reset="earliest")
+        await consumer.start()
+        await asyncio.sleep(0)  # an aiokafka 0.14 consumer stopped before its task ran raises CancelledError
+        try:
+            partitions = await topic_partitions(consumer, topic)
+            assert partitions, f"{topic} has no partition"
+            consumer.assign(partitions)
+            ends = await consumer.end_offsets(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            records: list[Record] = []
+            deadline = time.monotonic() + timeout_s
+            while behind := [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{topic}: {behind} not read to their end offsets {ends}")
+                batches = await consumer.getmany(*behind, timeout_ms=500)
+                records.extend(
+                    Record(r.topic, r.partition, r.offset, r.key.decode() if r.key is not None else None, r.value)
+                    for batch in batches.values() for r in batch if r.offset < ends[TopicPartition(r.topic, r.partition)]
+                )
             return records
         finally:
             await consumer.stop()
@@ -162,3 +200,42 @@ def export_settings(settings: Settings, monkeypatch) -> Settings:
         monkeypatch.setenv(name, value)
     create_topics(settings)
     return settings
+
+
+def worker_metric(worker: WorkerProcess, name: str) -> float:
+    """One unlabelled sample of this worker's Prometheus metrics (0 when absent)."""
+    url = f"http://127.0.0.1:{worker.settings.web_port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        match = re.search(rb"^" + re.escape(name.encode()) + rb" (\S+)$", response.read(), re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def extracted_articles(worker: WorkerProcess) -> int:
+    """Articles this worker extracted, from its Prometheus metrics."""
+    return int(worker_metric(worker, "talkwire_extraction_seconds_count"))
+
+
+def published_articles(worker: WorkerProcess) -> int:
+    """Enriched articles this worker published (its cluster stage's output)."""
+    return int(worker_metric(worker, "talkwire_articles_out_total"))
+
+
+def answers_ready(worker: WorkerProcess) -> bool:
+    """Whether the worker's /readyz answers 200: models loaded, partitions assigned, tables recovered."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.settings.web_port}/readyz", timeout=5) as response:
+            return response.status == 200
+    except OSError:  # not listening yet, or 503 (urllib raises HTTPError, an OSError)
+        return False
+
+
+def wait_until_ready(workers: list[WorkerProcess], timeout_s: float = 180) -> None:
+    """Until every worker has joined the group, recovered its tables and loaded its models (its
+    /readyz answers 200), so that the load is shared from the start."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if all(answers_ready(worker) for worker in workers):
+            return
+        assert all(worker.alive() for worker in workers), [worker.log_tail() for worker in workers]
+        time.sleep(1)
+    raise AssertionError("workers not ready: " + "\n---\n".join(worker.log_tail() for worker in workers))

@@ -10,9 +10,10 @@ broker once per process and bootstrap address:
 
 Either sign means Tansu; anything else gets the Apache Kafka profile (Faust's defaults), so a user
 pointing talkwire at a real cluster needs to set nothing. The Tansu profile is
-``talkwire.streams.app.LOCAL_BROKER_PROFILE``, the highwater and fetch-wait workarounds of
-``talkwire.streams.consumer.LocalBrokerConsumer`` and the short fetch wait of
-``talkwire.streams.connection.reader_options``.
+``talkwire.streams.app.LOCAL_BROKER_PROFILE``, the end-offset and fetch-wait workarounds of
+``talkwire.streams.tansu_workarounds`` (the worker's ``LocalBrokerConsumer``) and the short fetch
+wait of ``talkwire.streams.connection.reader_options``. The consumer's Faust overrides
+(``talkwire.streams.consumer``) apply on every broker.
 """
 
 from __future__ import annotations

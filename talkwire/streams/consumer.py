@@ -21,34 +21,26 @@ committed offset instead of leaving the message to the next restart.
 Transactions (``exactly_once``) write control records that leave real gaps in the offsets, so
 that mode keeps Faust's own consumer.
 
-On the local broker (Tansu 0.6) the consumer also
-  - corrects the highwaters Faust's recovery reads a changelog up to: Tansu answers
-    ListOffsets(latest) with the first offset of the partition's last write batch + 1, so a
-    restore would stop short of the last batch's other records (or fail on an offset "above the
-    highwater"); the true end is read from that last batch itself;
-  - long-polls for at most 100 ms instead of Faust's fixed 1.5 s: Tansu answers a fetch of
-    several partitions only when its wait is over, even when records arrived meanwhile, which
-    made every stage of the stream wait up to 1.5 s.
+These overrides work around Faust, not a broker: they apply on every broker (each logs a marked
+warning when it changes what Faust would have done; the fault tests count them per broker). On
+the Tansu profile the consumer also takes Tansu's own workarounds
+(``talkwire.streams.tansu_workarounds``: end offsets and long-poll wait).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 
 import faust
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
 from mode import Service
 
 from talkwire.settings import Settings
 from talkwire.streams.broker_profile import tansu_profile
-from talkwire.streams.connection import LOCAL_BROKER_FETCH_WAIT_MS, reader_options
+from talkwire.streams.tansu_workarounds import TansuEndOffsets, TansuFetchWait
 
-LAST_BATCH_POLL_MS = 200  # a partition silent for one poll after its last batch is at its end
-LAST_BATCH_TIMEOUT_S = 30.0
 STALL_CHECK_S = 5.0
 STALL_CHECKS = 3  # idle checks in a row without progress before a partition is read again
 
@@ -56,17 +48,38 @@ STALL_CHECKS = 3  # idle checks in a row without progress before a partition is 
 Progress = tuple[int, int, int]
 
 
+# Every time one of the overrides below changes what Faust would have done, the worker logs a
+# warning with one of these marks (the fault tests count them per broker; see docs in README).
+READ_OFFSET_MARK = "[read-offsets]"
+COMMIT_GUARD_MARK = "[commit-guard]"
+STALL_WATCH_MARK = "[stall-watch]"
+START_SEEK_MARK = "[start-seek]"
+OVERRIDE_MARKS = (READ_OFFSET_MARK, COMMIT_GUARD_MARK, STALL_WATCH_MARK, START_SEEK_MARK)
+
+
 class _NoReadOffsets(MutableMapping[TP, int | None]):
-    """A read-offset map that never remembers: no message is dropped, no gap is assumed."""
+    """A read-offset map that never answers: no message is dropped, no gap is assumed.
+
+    What Faust writes to it is still followed, only to report what its own check would have done:
+    Faust writes a message's offset after processing it, so ``report(tp, previous, offset)`` is
+    called for each processed message; a write made while ``seeking`` (a seek) moves it silently."""
+
+    def __init__(self, report: Callable[[TP, int, int], None] | None = None) -> None:
+        self._followed: dict[TP, int | None] = {}
+        self._report = report
+        self.seeking = False
 
     def __getitem__(self, tp: TP) -> None:
         return None
 
     def __setitem__(self, tp: TP, offset: int | None) -> None:
-        pass
+        previous = self._followed.get(tp)
+        self._followed[tp] = offset
+        if not self.seeking and self._report is not None and previous is not None and offset is not None:
+            self._report(tp, previous, offset)
 
     def __delitem__(self, tp: TP) -> None:
-        pass
+        self._followed.pop(tp, None)
 
     def __iter__(self) -> Iterator[TP]:
         return iter(())
@@ -100,13 +113,72 @@ class StallWatch:
 class AtLeastOnceConsumer(aiokafka_driver.Consumer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._read_offset = _NoReadOffsets()
+        self._read_offset = _NoReadOffsets(self._report_read_offset)
         self._stall_watch = StallWatch()
+        # where each assigned stream partition the group never committed starts (its log start)
+        self._start_offset: dict[TP, int] = {}
+        self._held_back: dict[TP, tuple[int, int]] = {}  # the last commit hold-back reported per partition
+
+    @contextmanager
+    def _seeking(self) -> Iterator[None]:
+        self._read_offset.seeking = True
+        try:
+            yield
+        finally:
+            self._read_offset.seeking = False
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        with self._seeking():
+            await super().seek(partition, offset)
+
+    def _report_read_offset(self, tp: TP, previous: int, offset: int) -> None:
+        """Faust drops a message below its read offset and takes a forward jump for a gap that a
+        commit may pass over: say so whenever that would have happened to a processed message."""
+        if not self.app.topics.acks_enabled_for(tp.topic):
+            return
+        if offset < previous:
+            self.log.warning("%s %s: offset %d processed after %d without a seek: Faust would have dropped it",
+                             READ_OFFSET_MARK, tp, offset, previous)
+        elif previous and offset - previous > 1:
+            self.log.warning("%s %s: offset %d processed right after %d: Faust would have taken %d-%d for a gap "
+                             "and committed over it", READ_OFFSET_MARK, tp, offset, previous, previous + 1, offset - 1)
+
+    async def perform_seek(self) -> None:
+        """Faust's seek to the committed offsets, and a seek to the log start for every stream
+        partition the group never committed (where ``auto_offset_reset=earliest`` began reading).
+
+        Faust seeks only partitions with a committed offset, and only before it resumes flow
+        control, which drops whatever the streams were handed meanwhile: a partition with no commit
+        kept its fetch position past the dropped messages. With nothing of it processed, its
+        committed offset stayed unknown (None), so neither the commit guard nor the stall watch
+        saw the skip: a worker that joined while the repartition topics already held records read
+        by-id and never processed it, or committed a later offset over the dropped ones."""
+        with self._seeking():
+            await super().perform_seek()
+        self._start_offset.clear()
+        never_committed = [tp for tp in self.assignment()
+                           if self._committed_offset[tp] is None and self.app.topics.acks_enabled_for(tp.topic)]
+        if never_committed:
+            starts = await self.earliest_offsets(*never_committed)
+            for tp in never_committed:
+                start = self._start_offset[tp] = starts.get(tp) or 0
+                position = await self.position(tp)
+                if position is not None and position > start:
+                    self.log.warning("%s %s: never committed, fetch position %d past its start %d: sought back",
+                                     START_SEEK_MARK, tp, position, start)
+                await self.seek(tp, start)
+
+    def _processed_up_to(self, tp: TP) -> int | None:
+        """The first offset not known to be processed: the committed offset, or the partition's
+        start when the group never committed it (None: not known)."""
+        committed = self._committed_offset[tp]
+        return committed if committed is not None else self._start_offset.get(tp)
 
     @Service.timer(STALL_CHECK_S)
     async def _reread_stalled_partitions(self) -> None:
         for tp, offset in self._stall_watch.stalled(self._idle_partitions_behind()):
-            self.log.warning("%s: offset %d was fetched but never processed; reading again from it", tp, offset)
+            self.log.warning("%s %s: offset %d was fetched but never processed; reading again from it",
+                             STALL_WATCH_MARK, tp, offset)
             await self.seek(tp, offset)
 
     def _idle_partitions_behind(self) -> dict[TP, Progress]:
@@ -119,9 +191,9 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
         in_flight = {message.tp for message in list(self._unacked_messages) if not message.acked}
         behind = {}
         for tp in self.assignment():
-            committed = self._committed_offset[tp]
+            committed = self._processed_up_to(tp)
             if committed is None or tp in in_flight or not self.app.topics.acks_enabled_for(tp.topic):
-                continue  # None: never committed, where the partition starts is not known here
+                continue
             end = self.highwater(tp)  # of the last fetch (Tansu's ListOffsets answer is short, not this)
             if end is not None and committed < end:
                 acked = self._acked[tp]
@@ -137,56 +209,21 @@ class AtLeastOnceConsumer(aiokafka_driver.Consumer):
         (``min(acked) - committed > 1``, and not at all when the committed offset is 0), so a single
         message dropped right after a commit was committed over: an article lost in one run of the
         state-recovery test. A commit held back here means redeliveries after a restart, not a loss."""
-        acked, committed = self._acked[tp], self._committed_offset[tp]
+        acked, committed = self._acked[tp], self._processed_up_to(tp)
         if acked and committed is not None and min(acked) > committed:
+            if self._held_back.get(tp) != (committed, min(acked)):  # once per hold-back, not per commit timer
+                self._held_back[tp] = (committed, min(acked))
+                faust_committed = self._committed_offset[tp]
+                faust_passes = not faust_committed or min(acked) - faust_committed == 1
+                self.log.warning("%s %s: offset %d not processed, %d is: commit held back (Faust would %s)",
+                                 COMMIT_GUARD_MARK, tp, committed, min(acked),
+                                 "have committed over it" if faust_passes else "have held it back too")
             return None
         return super()._new_offset(tp)
 
 
-class LocalBrokerConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
-    def _create_worker_consumer(self, transport: aiokafka_driver.Transport) -> AIOKafkaConsumer:
-        consumer = super()._create_worker_consumer(transport)
-        consumer._fetch_max_wait_ms = LOCAL_BROKER_FETCH_WAIT_MS  # Faust passes a fixed 1500; read at start()
-        return consumer
-
-
-class LocalBrokerConsumer(AtLeastOnceConsumer):
-    def _new_consumer_thread(self) -> LocalBrokerConsumerThread:
-        return LocalBrokerConsumerThread(self, loop=self.loop, beacon=self.beacon)
-
-    async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:
-        reported = await super().highwaters(*partitions)
-        return await last_batch_ends(self.app.talkwire_settings, reported)
-
-
-async def last_batch_ends(settings: Settings, reported: Mapping[TP, int]) -> dict[TP, int]:
-    """Each partition's end offset, read from the write batch that holds offset ``reported - 1``."""
-    ends = dict(reported)
-    todo = {TopicPartition(tp.topic, tp.partition): tp for tp, end in reported.items() if end and end > 0}
-    if not todo:
-        return ends
-    reader = AIOKafkaConsumer(**reader_options(settings), group_id=None)
-    await reader.start()
-    await asyncio.sleep(0)  # aiokafka 0.14: a consumer stopped before its task ran raises
-    try:
-        reader.assign(list(todo))
-        for tp, key in todo.items():
-            reader.seek(tp, reported[key] - 1)
-        seen: set[TopicPartition] = set()
-        deadline = time.monotonic() + LAST_BATCH_TIMEOUT_S
-        while True:
-            batches = await reader.getmany(timeout_ms=LAST_BATCH_POLL_MS)
-            for tp, records in batches.items():
-                ends[todo[tp]] = max(ends[todo[tp]], records[-1].offset + 1)
-            seen |= batches.keys()
-            timed_out = time.monotonic() > deadline
-            if seen >= todo.keys() and (not batches or timed_out):
-                break  # every partition at its end (or still being written to: any end read will do)
-            if timed_out:
-                raise TimeoutError(f"no record read at the reported end of {sorted(todo.keys() - seen)}")
-    finally:
-        await reader.stop()
-    return ends
+class LocalBrokerConsumer(TansuEndOffsets, TansuFetchWait, AtLeastOnceConsumer):
+    """The at-least-once consumer with Tansu's workarounds (the Tansu profile only)."""
 
 
 class AtLeastOnceTransport(aiokafka_driver.Transport):

@@ -15,6 +15,7 @@ from fault_helpers import (
     enriched_ids,
     expected_events,
     fault_settings,
+    override_actions,
     seconds_until_progress,
     synthetic_articles,
 )
@@ -51,4 +52,5 @@ def test_broker_restart_mid_stream_loses_and_duplicates_nothing(
     assert worker.alive(), worker.log_tail()
     figures = assert_effectively_once(outcome, ids, expected)
     print(f"broker {stop_signal.name} after {done_at_stop}/{len(ids)} enriched; "
-          f"progress {recovery_s:.1f} s after the broker's restart; {figures}")
+          f"progress {recovery_s:.1f} s after the broker's restart; {figures}; "
+          f"overrides acted: {override_actions(worker.log_path)}")

@@ -26,6 +26,7 @@ from fault_helpers import (
     enriched_ids,
     expected_events,
     fault_settings,
+    override_actions,
     seconds_until_progress,
     synthetic_articles,
 )
@@ -116,4 +117,5 @@ def test_a_15_s_network_cut_mid_stream_loses_and_duplicates_nothing(stream_setti
 
     figures = assert_effectively_once(outcome, ids, expected)
     print(f"cut {cut_s:.1f} s after {at_cut}/{len(ids)} enriched ({len(first_half)} produced); first enriched "
-          f"record {resume_s:.1f} s after the restore, all collected after {complete_s:.1f} s; {figures}")
+          f"record {resume_s:.1f} s after the restore, all collected after {complete_s:.1f} s; {figures}; "
+          f"overrides acted: {override_actions(worker.log_path)}")

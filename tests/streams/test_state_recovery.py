@@ -19,6 +19,7 @@ from fault_helpers import (
     enriched_ids,
     expected_events,
     fault_settings,
+    override_actions,
     seconds_until_progress,
     synthetic_articles,
 )
@@ -60,7 +61,8 @@ def test_lost_state_directory_is_restored_from_changelogs(stream_settings: Setti
     # the resends were redeliveries: no resent article repeats its record (a record is published
     # again only when a later step moves the article to another event, and then it differs)
     assert [key for key, _ in first[:RESENT] if key in repeated_records(outcome.enriched)] == []
-    print(f"state dir deleted after {len(first)} articles; new output {recovery_s:.1f} s after the restart; {figures}")
+    print(f"state dir deleted after {len(first)} articles; new output {recovery_s:.1f} s after the restart; {figures}; "
+          f"overrides acted: {override_actions(worker.log_path, restarted.log_path)}")
 
 
 def repeated_records(records) -> set:

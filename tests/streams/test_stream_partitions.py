@@ -20,16 +20,15 @@ articles, not on their order, partitioning or worker count.
 from __future__ import annotations
 
 import random
-import re
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import orjson
 import pytest
-from kafka_helpers import WorkerProcess, consume_until, create_topics, free_port, latest_per_key, produce
+from kafka_helpers import (WorkerProcess, consume_until, create_topics, extracted_articles, free_port, latest_per_key,
+                           produce, wait_until_ready)
 from repo_paths import TESTS_DATA
 
 from talkwire.processors.records import CanonicalEvent
@@ -42,7 +41,6 @@ SHUFFLE_SEED = 20220303
 WINDOW_DAYS = 365  # wider than the corpus' span (see the module docstring)
 VOLATILE_EVENT_FIELDS = {"version"}
 RUNS = {"1 partition": (1, 1), "4 partitions": (4, 1), "4 partitions, 2 workers": (4, 2)}
-EXTRACTED = re.compile(rb"^talkwire_extraction_seconds_count (\S+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -66,25 +64,6 @@ def final_events(records) -> dict[str, CanonicalEvent]:
     """Latest record per event id, without tombstones (None) and redirects (merged_into set)."""
     latest = (CanonicalEvent.from_json(value) for value in latest_per_key(records).values() if value is not None)
     return {event.event_id: event for event in latest if event.merged_into is None}
-
-
-def extracted_articles(worker: WorkerProcess) -> int:
-    """Articles this worker extracted, from its Prometheus metrics."""
-    url = f"http://127.0.0.1:{worker.settings.web_port}/metrics"
-    with urllib.request.urlopen(url, timeout=10) as response:
-        match = EXTRACTED.search(response.read())
-    return int(float(match.group(1))) if match else 0
-
-
-def wait_until_ready(workers: list[WorkerProcess], timeout_s: float = 120) -> None:
-    """Until every worker has joined the group and recovered its tables, so that the load is shared from the start."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if all("Worker ready" in worker.log_tail(100_000) for worker in workers):
-            return
-        assert all(worker.alive() for worker in workers), [worker.log_tail() for worker in workers]
-        time.sleep(1)
-    pytest.fail("workers not ready: " + "\n---\n".join(worker.log_tail() for worker in workers))
 
 
 def run_stream(base: Settings, folder: Path, partitions: int, worker_count: int,
