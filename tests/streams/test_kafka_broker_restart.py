@@ -8,17 +8,8 @@ import signal
 import time
 from dataclasses import replace
 
+import fault_helpers as faults
 import pytest
-from fault_helpers import (
-    assert_effectively_once,
-    collect_outcome,
-    enriched_ids,
-    expected_events,
-    fault_settings,
-    override_actions,
-    seconds_until_progress,
-    synthetic_articles,
-)
 from kafka_helpers import produce
 
 from talkwire.settings import Settings
@@ -33,24 +24,24 @@ DOWN_S = 5.0  # the broker stays down this long: the worker's requests fail, it 
 def test_broker_restart_mid_stream_loses_and_duplicates_nothing(
         stream_settings: Settings, local_broker, start_worker, stop_signal: signal.Signals) -> None:
     broker = local_broker("kafka")
-    settings = fault_settings(replace(stream_settings, kafka_bootstrap=broker.bootstrap))
-    articles = synthetic_articles(VARIANTS)
+    settings = faults.fault_settings(replace(stream_settings, kafka_bootstrap=broker.bootstrap))
+    articles = faults.synthetic_articles(VARIANTS)
     ids = {key for key, _ in articles}
-    expected = expected_events(settings, VARIANTS)
+    expected = faults.expected_events(settings, VARIANTS)
 
     worker = start_worker(settings)
     produce(settings, settings.topic_raw, articles)
-    done_at_stop = len(enriched_ids(settings, len(ids) // 4, timeout_s=180))
+    done_at_stop = len(faults.enriched_ids(settings, len(ids) // 4, timeout_s=180))
     assert broker.stop(stop_signal), broker.log_tail()
     assert 0 < done_at_stop < len(ids), "the broker stop did not land mid-stream"
     time.sleep(DOWN_S)
     restarted_at = time.monotonic()
     broker.up()
 
-    recovery_s = seconds_until_progress(settings, restarted_at, done_at_stop)
-    outcome = collect_outcome(settings, ids)
+    recovery_s = faults.seconds_until_progress(settings, restarted_at, done_at_stop)
+    outcome = faults.collect_outcome(settings, ids)
     assert worker.alive(), worker.log_tail()
-    figures = assert_effectively_once(outcome, ids, expected)
+    figures = faults.assert_effectively_once(outcome, ids, expected)
     print(f"broker {stop_signal.name} after {done_at_stop}/{len(ids)} enriched; "
           f"progress {recovery_s:.1f} s after the broker's restart; {figures}; "
-          f"overrides acted: {override_actions(worker.log_path)}")
+          f"overrides acted: {faults.override_actions(worker.log_path)}")

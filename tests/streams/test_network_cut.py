@@ -18,18 +18,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import fault_helpers as faults
 import pytest
 from kafka_helpers import free_port, produce
-from fault_helpers import (
-    assert_effectively_once,
-    collect_outcome,
-    enriched_ids,
-    expected_events,
-    fault_settings,
-    override_actions,
-    seconds_until_progress,
-    synthetic_articles,
-)
 
 from talkwire.broker import tansu_binary, wait_until_ready
 from talkwire.settings import Settings
@@ -86,23 +77,23 @@ def link(stream_settings: Settings, tmp_path: Path) -> Iterator[LinkProxy]:
 
 def test_a_15_s_network_cut_mid_stream_loses_and_duplicates_nothing(stream_settings: Settings, link: LinkProxy,
                                                                       start_worker) -> None:
-    settings = fault_settings(stream_settings)
-    articles = synthetic_articles(VARIANTS)
+    settings = faults.fault_settings(stream_settings)
+    articles = faults.synthetic_articles(VARIANTS)
     ids = {key for key, _ in articles}
     first_half = articles[: len(articles) // 2]
     cut_after = math.ceil(len(ids) * CUT_AFTER_FRACTION)  # one threshold for the wait and the check
-    expected = expected_events(settings, VARIANTS)
+    expected = faults.expected_events(settings, VARIANTS)
 
     worker = start_worker(replace(settings, kafka_bootstrap=link.address))
     produce(settings, settings.topic_raw, first_half)
-    enriched_ids(settings, cut_after, timeout_s=120)
+    faults.enriched_ids(settings, cut_after, timeout_s=120)
     link.cut()
     cut_at = time.monotonic()
-    at_cut = len(enriched_ids(settings, len(ids), timeout_s=2))
+    at_cut = len(faults.enriched_ids(settings, len(ids), timeout_s=2))
     produce(settings, settings.topic_raw, articles[len(first_half):])
     expected.result()  # the uninterrupted replay finishes while the worker is cut off, not during its resume
     # watch the enriched topic for the rest of the cut
-    before_restore = len(enriched_ids(settings, len(ids), timeout_s=max(1.0, cut_at + CUT_S - time.monotonic())))
+    before_restore = len(faults.enriched_ids(settings, len(ids), timeout_s=max(1.0, cut_at + CUT_S - time.monotonic())))
     assert worker.alive(), worker.log_tail()
     assert cut_after <= at_cut < len(first_half), "the cut did not land mid-stream"
     assert before_restore == at_cut, "the worker reached the broker while the link was cut"
@@ -110,12 +101,12 @@ def test_a_15_s_network_cut_mid_stream_loses_and_duplicates_nothing(stream_setti
     restored_at = time.monotonic()
     cut_s = restored_at - cut_at
     link.restore()
-    resume_s = seconds_until_progress(settings, restored_at, before_restore)
-    outcome = collect_outcome(settings, ids)
+    resume_s = faults.seconds_until_progress(settings, restored_at, before_restore)
+    outcome = faults.collect_outcome(settings, ids)
     complete_s = time.monotonic() - restored_at
     assert worker.alive(), worker.log_tail()
 
-    figures = assert_effectively_once(outcome, ids, expected)
+    figures = faults.assert_effectively_once(outcome, ids, expected)
     print(f"cut {cut_s:.1f} s after {at_cut}/{len(ids)} enriched ({len(first_half)} produced); first enriched "
           f"record {resume_s:.1f} s after the restore, all collected after {complete_s:.1f} s; {figures}; "
-          f"overrides acted: {override_actions(worker.log_path)}")
+          f"overrides acted: {faults.override_actions(worker.log_path)}")

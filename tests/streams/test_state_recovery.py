@@ -11,18 +11,9 @@ from __future__ import annotations
 import shutil
 import time
 import orjson
+import fault_helpers as faults
 import pytest
 from kafka_helpers import produce
-from fault_helpers import (
-    assert_effectively_once,
-    collect_outcome,
-    enriched_ids,
-    expected_events,
-    fault_settings,
-    override_actions,
-    seconds_until_progress,
-    synthetic_articles,
-)
 
 from talkwire.settings import Settings
 
@@ -33,15 +24,15 @@ VARIANTS = 3  # 3 x 66 dev articles: the network-cut test's corpus, so the unint
 
 
 def test_lost_state_directory_is_restored_from_changelogs(stream_settings: Settings, start_worker) -> None:
-    settings = fault_settings(stream_settings)
-    articles = synthetic_articles(VARIANTS)
+    settings = faults.fault_settings(stream_settings)
+    articles = faults.synthetic_articles(VARIANTS)
     ids = {key for key, _ in articles}
     first, second = articles[::2], articles[1::2]  # both halves span the whole period
-    expected = expected_events(settings, VARIANTS)
+    expected = faults.expected_events(settings, VARIANTS)
 
     worker = start_worker(settings)
     produce(settings, settings.topic_raw, first)
-    assert len(enriched_ids(settings, len(first), timeout_s=240)) == len(first)
+    assert len(faults.enriched_ids(settings, len(first), timeout_s=240)) == len(first)
     worker.stop()
     assert not worker.alive()
     shutil.rmtree(settings.data_dir)
@@ -52,17 +43,17 @@ def test_lost_state_directory_is_restored_from_changelogs(stream_settings: Setti
     restarted_at = time.monotonic()
     restarted = start_worker(settings)
     produce(settings, settings.topic_raw, [*first[:RESENT], (conflict_id, conflicting), *second])
-    recovery_s = seconds_until_progress(settings, restarted_at, len(first))
-    outcome = collect_outcome(settings, ids)
+    recovery_s = faults.seconds_until_progress(settings, restarted_at, len(first))
+    outcome = faults.collect_outcome(settings, ids)
     assert restarted.alive(), restarted.log_tail()
 
-    figures = assert_effectively_once(outcome, ids, expected, dead_letter_reasons=("duplicate_id_conflict",))
+    figures = faults.assert_effectively_once(outcome, ids, expected, dead_letter_reasons=("duplicate_id_conflict",))
     assert orjson.loads(outcome.dead_letters[0].value)["article_id"] == conflict_id
     # the resends were redeliveries: no resent article repeats its record (a record is published
     # again only when a later step moves the article to another event, and then it differs)
     assert [key for key, _ in first[:RESENT] if key in repeated_records(outcome.enriched)] == []
     print(f"state dir deleted after {len(first)} articles; new output {recovery_s:.1f} s after the restart; {figures}; "
-          f"overrides acted: {override_actions(worker.log_path, restarted.log_path)}")
+          f"overrides acted: {faults.override_actions(worker.log_path, restarted.log_path)}")
 
 
 def repeated_records(records) -> set:
