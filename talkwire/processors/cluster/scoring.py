@@ -10,42 +10,45 @@ DATE_TOLERANCE_DAYS = 1
 GAP_PENALTY = 0.12
 ROUND_SPAN_DAYS = 30  # reports of one numbered round: a round of talks can last weeks
 UNTYPED_PENALTY = 0.08  # see pair_score
+MAX_FRAME_PENALTY = 0.15  # the most frame evidence can take off: one report's noisy frame cannot outvote a close embedding
 MAX_FRAME_BONUS = 0.45  # the most frame evidence can add to the cosine (see pair_score)
 
 
 def pair_score(a: Evidence, b: Evidence, similarity: float) -> float:
-    """Embedding cosine plus language-independent frame evidence; -1 when the frames conflict."""
+    """Embedding cosine plus language-independent frame evidence (at most MAX_FRAME_PENALTY against);
+    -1 when the frames conflict (another round, days apart)."""
     if a.round is not None and b.round is not None and a.round != b.round:
         return -1.0
     same_round = a.round is not None and a.round == b.round
     day_gap = None if a.day is None or b.day is None else abs(a.day - b.day)
     within_meeting = day_gap is not None and day_gap < max(a.meeting_days, b.meeting_days)  # "after a week of talks"
     score = similarity
+    frame = 0.0  # the frame evidence, for and against
     if day_gap is not None and day_gap > DATE_TOLERANCE_DAYS and not (
             (same_round and day_gap <= ROUND_SPAN_DAYS) or within_meeting):
         if day_gap > SOFT_GAP_DAYS:
             return -1.0
         score -= GAP_PENALTY * (day_gap - DATE_TOLERANCE_DAYS)  # a misread weekday, a multi-day meeting
     if a.parties and b.parties:  # disjoint party sets are evidence against, not just no evidence
-        score += 0.25 * _jaccard(a.parties, b.parties) - 0.10
-    score += 0.10 * _jaccard(a.entities, b.entities)
+        frame += 0.25 * _jaccard(a.parties, b.parties) - 0.10
+    frame += 0.10 * _jaccard(a.entities, b.entities)
     if day_gap == 0:
-        score += 0.05
+        frame += 0.05
     if a.round is not None and a.round == b.round:
-        score += 0.10
+        frame += 0.10
     if a.event_type != "other" and b.event_type != "other":
         if a.event_type == b.event_type:
-            score += 0.05
+            frame += 0.05
         else:  # a summit read as talks is a slip; a call read as a meeting is another event
             kinds = event_kinds()
-            score -= 0.05 if kinds[a.event_type].family == kinds[b.event_type].family else 0.20
+            frame -= 0.05 if kinds[a.event_type].family == kinds[b.event_type].family else 0.20
     elif a.event_type != b.event_type:
         # One report names the kind of event and the other names none: weak evidence against
         # (a same-day story about one of the leaders is not a report of their call).
-        score -= UNTYPED_PENALTY
+        frame -= UNTYPED_PENALTY
     if a.country and b.country and a.country != b.country:
-        score -= 0.10
-    return score
+        frame -= 0.10
+    return score + max(frame, -MAX_FRAME_PENALTY)
 
 
 def _jaccard(first: frozenset[str], second: frozenset[str]) -> float:

@@ -5,7 +5,7 @@ import pytest
 
 from talkwire.processors.cluster.block_state import Evidence, event_id_for
 from talkwire.processors.cluster.clustering import JOIN_SCORE, blocking_key, cluster_article
-from talkwire.processors.cluster.scoring import pair_score
+from talkwire.processors.cluster.scoring import MAX_FRAME_PENALTY, pair_score
 from talkwire.processors.cluster.features import synthetic_features, synthetic_history
 from talkwire.processors.records import EventFrame, Location
 from talkwire.settings import Limits
@@ -326,3 +326,11 @@ def test_reports_of_a_multi_day_meeting_join_within_the_length_one_of_them_gives
     closing = dataclasses.replace(opening, day=738_006, meeting_days=7)  # "after a week of talks"
     assert pair_score(opening, closing, 0.7) > 0
     assert pair_score(opening, dataclasses.replace(closing, meeting_days=0), 0.7) == -1.0
+
+
+def test_frame_evidence_against_a_close_embedding_is_capped():
+    meeting = Evidence(round=None, day=738_000, parties=frozenset({"RU", "UA"}), event_type="negotiation_round",
+                       country="TR", entities=frozenset())
+    noisy = dataclasses.replace(meeting, parties=frozenset({"UN"}), event_type="incident", country="UA")
+    assert pair_score(meeting, noisy, 0.8) >= 0.8 - MAX_FRAME_PENALTY
+    assert pair_score(meeting, dataclasses.replace(noisy, day=738_005), 0.99) == -1.0  # days apart still conflict
