@@ -155,7 +155,7 @@ def decide_event_type(evidence: TypeEvidence) -> TypeDecision:
     for mode, rule in config["modes"].items():
         if best in rule["over"] and scores[mode] >= rule["min_score"] and scores[mode] >= rule["min_share"] * scores[best]:
             best = mode
-    in_lead = lead[best] >= config["min_score"]
+    in_lead = lead[best] >= config["lead_min_score"]
     in_body = scores[best] >= config["body_only_min_score"] and sentences[best] >= config["body_only_min_sentences"]
     if scores[best] < config["min_score"] or not (in_lead or in_body):
         strength = min(1.0, scores[best] / config["body_only_min_score"])

@@ -188,3 +188,9 @@ def test_a_body_that_keeps_speaking_of_the_event_reports_it_without_a_lead_trigg
 ])
 def test_an_exchange_as_the_topic_of_talks_is_no_exchange(text, language, expected):
     assert classify_event_type(text, language)[0] == expected
+
+
+def test_a_lone_weak_trigger_in_the_lead_reports_no_event():
+    text = ("La Pologne inaugure le gazoduc Baltic Pipe\n\nLe gazoduc a été inauguré mardi lors d'une cérémonie "
+            "près de Szczecin, en présence du président polonais.")
+    assert decide_event_type(event_type_scores(text, "fr")).reports_event is False
