@@ -58,6 +58,18 @@ def test_the_offsets_a_commit_passed_are_forgotten() -> None:
     assert consumer._new_offset(PARTITION) is None  # 33 is not processed yet
 
 
+def test_a_commit_is_put_off_while_a_fetched_offset_below_processed_ones_is_not_processed() -> None:
+    """Faust's flow control empties the stream queues when it resumes (end of a recovery, rebalance):
+    offset 33 was fetched and dropped, 34 and 35 processed. Their outputs are in the transaction and
+    their offsets cannot be committed: committing the transaction now would send them again after a
+    crash, so the commit waits until 33 is read again."""
+    consumer = consumer_with(ExactlyOnceConsumer, 30, [31, 32, 34, 35], [(30, 31)])
+    assert consumer._unpassable() == {PARTITION: [33, 34, 35]}
+    consumer._acked[PARTITION].append(33)
+    consumer._acked_index[PARTITION].add(33)
+    assert consumer._unpassable() == {}
+
+
 def message(offset: int, generation_id: int = 1) -> SimpleNamespace:
     return SimpleNamespace(tp=PARTITION, offset=offset, acked=False, generation_id=generation_id)
 

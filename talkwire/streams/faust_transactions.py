@@ -358,16 +358,18 @@ class ExactlyOnceConsumer(AtLeastOnceConsumer):
             self._first_fetched.pop(tp, None)
         await super().on_partitions_revoked(revoked)
 
-    def _new_offset(self, tp: TP) -> int | None:
-        """The offset after the run of processed or skipped offsets that starts at the committed one."""
-        acked, acked_index = self._acked[tp], self._acked_index[tp]
-        skipped = sorted(self._skipped.get(tp, ()))
+    def _start(self, tp: TP) -> int | None:
+        """Where the partition's commits start: its committed offset, else the first offset fetched."""
         committed = self._committed_offset[tp]
-        start = committed if committed is not None else min(
-            [*acked, *(a for a, _ in skipped), *([self._first_fetched[tp]] if tp in self._first_fetched else [])],
-            default=None)
-        if start is None:
-            return None
+        if committed is not None:
+            return committed
+        firsts = [*self._acked[tp], *(a for a, _ in self._skipped.get(tp, ())),
+                  *([self._first_fetched[tp]] if tp in self._first_fetched else [])]
+        return min(firsts, default=None)
+
+    def _passable_to(self, tp: TP, start: int) -> int:
+        """The offset after the run of processed or skipped offsets that starts at ``start``."""
+        acked_index, skipped = self._acked_index[tp], self._skipped.get(tp, ())
         position = start
         while True:
             if position in acked_index:
@@ -375,15 +377,52 @@ class ExactlyOnceConsumer(AtLeastOnceConsumer):
                 continue
             span = next((b for a, b in skipped if a <= position < b), None)
             if span is None:
-                break
+                return position
             position = span
-        self._skipped[tp] = [(max(a, position), b) for a, b in skipped if b > position]
-        if acked:
-            acked[:] = [offset for offset in acked if offset >= position]
-            acked_index.difference_update([o for o in list(acked_index) if o < position])
+
+    def _unpassable(self) -> dict[TP, list[int]]:
+        """Partitions with processed offsets a commit cannot reach (an offset below them was fetched
+        and not processed): their outputs are in the transaction, their offsets could not be."""
+        held = {}
+        for tp, acked in self._acked.items():
+            start = self._start(tp) if acked else None
+            if start is not None:
+                position = self._passable_to(tp, start)
+                above = sorted(offset for offset in acked if offset >= position)
+                if above:
+                    held[tp] = [position, *above[:3]]
+        return held
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """The offset after the run of processed or skipped offsets that starts at the committed one."""
+        start = self._start(tp)
+        if start is None:
+            return None
+        position = self._passable_to(tp, start)
+        self._skipped[tp] = [(max(a, position), b) for a, b in self._skipped.get(tp, ()) if b > position]
+        acked, acked_index = self._acked[tp], self._acked_index[tp]
+        acked[:] = [offset for offset in acked if offset >= position]
+        acked_index.difference_update([o for o in list(acked_index) if o < position])
+        committed = self._committed_offset[tp]
         if position == start or (committed is not None and position <= committed):
             return None
         return position
+
+    def resume_flow(self) -> None:
+        """Faust resumes its flow control just before this, which empties the stream queues: the
+        messages fetched and not yet taken by an agent are gone, and the fetch position is past them.
+        Read every partition again from where its commits start (what was processed meanwhile is
+        skipped by :meth:`processed`), or those offsets would hold every later commit."""
+        super().resume_flow()
+        self._rereading = asyncio.ensure_future(self._read_again_from_commits())
+
+    async def _read_again_from_commits(self) -> None:
+        for tp in list(self.assignment()):
+            if not self.app.topics.acks_enabled_for(tp.topic):
+                continue
+            start = self._start(tp)
+            if start is not None:
+                await self.seek(tp, start)
 
     def processed(self, message: Message) -> bool:
         """The message's offset is processed, or in processing, already: at the end of a recovery
@@ -442,12 +481,14 @@ class ExactlyOnceConsumer(AtLeastOnceConsumer):
             if not await self._wait_unsent(FLUSH_TIMEOUT_S):
                 self.log.warning("commit put off: %d table changes not yet delivered", len(self._unsent))
                 return False
-            committed = await super().force_commit(None, start_new_transaction=start_new_transaction)
-            held = {tp: sorted(acked)[:3] for tp, acked in self._acked.items() if acked}
+            held = self._unpassable()
             if held:
-                # their outputs are in the committed transaction: they would be sent again after a crash
-                self.log.error("processed offsets a commit cannot pass (a gap below them): %r", held)
-            return committed
+                # Committing now would commit their outputs without their offsets (sent again after a
+                # crash): the transaction stays open until the offsets below are read again (resume_flow).
+                self.log.warning("commit put off: offsets fetched and not processed below processed ones "
+                                 "(partition: [first unprocessed, processed...]): %r", held)
+                return False
+            return await super().force_commit(None, start_new_transaction=start_new_transaction)
         finally:
             gate.open()
 
