@@ -174,6 +174,11 @@ class GatedStream(faust.Stream):
             if message is not None and consumer.processed(message):
                 raise Skip()  # delivered twice or out of turn (see ExactlyOnceConsumer.processed)
             await gate.pass_event(message)
+            # While this waited, the extract agent's body (take_events runs this processor in another
+            # task) set the stream's current event to one of its batch; take_events' own processor,
+            # next, buffers whatever event is current: without this it buffered that one twice and
+            # never this one, which then never got acked and held every later commit.
+            self.current_event = event
         return value
 
 
