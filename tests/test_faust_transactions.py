@@ -70,21 +70,6 @@ def test_a_commit_is_put_off_while_a_fetched_offset_below_processed_ones_is_not_
     assert consumer._unpassable() == {}
 
 
-@pytest.mark.parametrize(("offset", "skip"), [
-    (29, True),  # below the committed offset
-    (31, True),  # processed already (delivered again by a seek)
-    (32, True),  # in processing (its other copy)
-    (33, False),  # its turn (30 was a marker)
-    (34, True),  # out of turn: 33 was dropped by Faust's flow control and comes again
-])
-def test_a_message_is_processed_once_and_in_its_turn(offset: int, skip: bool) -> None:
-    consumer = consumer_with(ExactlyOnceConsumer, 30, [31], [(30, 31)])
-    consumer.app = SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda topic: True))
-    consumer.commit_gate = CommitGate()
-    consumer.commit_gate._in_processing[1] = message(32)
-    assert consumer.processed(message(offset)) is skip
-
-
 def message(offset: int, generation_id: int = 1) -> SimpleNamespace:
     return SimpleNamespace(tp=PARTITION, offset=offset, acked=False, generation_id=generation_id)
 

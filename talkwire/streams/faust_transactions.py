@@ -3,7 +3,7 @@ aiokafka 0.14 get wrong, and the workarounds, all in this module.
 
 A ``read_committed`` reader must see every output once and no aborted record, across a SIGKILL of
 the worker and a restart. For that, a transaction that commits input offsets must hold exactly the
-records made from those inputs. Faust's exactly_once breaks that in four ways (measured with
+records made from those inputs. Faust's exactly_once breaks that in three ways (measured with
 tests/test_exactly_once.py):
 
 1. Its transactions are not the inputs' transactions. Faust keeps one transactional producer per
@@ -22,11 +22,6 @@ tests/test_exactly_once.py):
    offset, see consumer.py), and it misses the marker at a committed offset, where the commit then
    stops for good. Its recovery also takes the changelog's end from ``last_stable_offset``, which
    aiokafka knows only after a fetch (``None`` at a restart: no table restored).
-4. Its flow control drops fetched messages. When it resumes (end of a recovery, of a rebalance) it
-   empties the stream queues, with the fetch position already past what they held; and the records
-   fetched before the recovery's seek to the committed offsets come a second time after it.
-   Measured: by_block offsets 12-14 processed with 10-11 dropped, so a commit held their outputs
-   but could not commit their offsets.
 
 The workarounds:
 
@@ -45,16 +40,8 @@ The workarounds:
   it, and an offset in that span that is not in the batch was skipped by aiokafka (a control
   record, an aborted record, a compacted one). A message the stream skipped without handing it to
   the agent (Faust acks those during a rebalance) is not counted as processed, so no commit
-  passes it. Whenever the flow resumes, every partition is read again from where its commits
-  start; an offset processed (or in processing) already in the open transaction is skipped, and a
-  commit is put off while processed offsets lie above one fetched and not processed. Changelog
-  ends are read with ``end_offsets`` (the last stable offset, from the broker).
-
-Limits: aiokafka 0.14 sends no consumer-group generation with the offsets of a transaction
-(KIP-447), so a worker that lost its partitions in a rebalance without noticing (a zombie) is not
-fenced by the broker as Kafka Streams' would be; only a restart with the same data directory
-fences the previous producer. ``FetchResult.getall`` is wrapped for the whole process, but records
-spans only inside this consumer's fetches.
+  passes it. Changelog ends are read with ``end_offsets`` (the last stable offset, from the
+  broker).
 
 Local tables need no workaround here: after a crash the worker rebuilds them from the changelogs
 (local_state.py), whose committed records are exactly the committed transactions' changes.
@@ -114,8 +101,8 @@ class CommitGate:
         if message is not None:
             self._in_processing[id(message)] = message
 
-    def offsets_in_processing(self, tp: TP) -> list[int]:
-        return [m.offset for m in self._in_processing.values() if m.tp == tp]
+    def in_processing_at(self, tp: TP, offset: int) -> bool:
+        return any(m.offset == offset and m.tp == tp for m in self._in_processing.values())
 
     def describe(self) -> list[tuple[TP, int, bool, int]]:
         return [(m.tp, m.offset, m.acked, m.refcount) for m in self._in_processing.values()]
@@ -172,7 +159,7 @@ class GatedStream(faust.Stream):
             event = self.current_event
             message = event.message if event is not None else None
             if message is not None and consumer.processed(message):
-                raise Skip()  # delivered twice or out of turn (see ExactlyOnceConsumer.processed)
+                raise Skip()  # delivered twice (see ExactlyOnceConsumer.processed): its outputs are out already
             await gate.pass_event(message)
             # While this waited, the extract agent's body (take_events runs this processor in another
             # task) set the stream's current event to one of its batch; take_events' own processor,
@@ -385,13 +372,12 @@ class ExactlyOnceConsumer(AtLeastOnceConsumer):
                   *([self._first_fetched[tp]] if tp in self._first_fetched else [])]
         return min(firsts, default=None)
 
-    def _passable_to(self, tp: TP, start: int, in_processing: frozenset[int] = frozenset()) -> int:
-        """The offset after the run of processed (or ``in_processing``) or skipped offsets that starts
-        at ``start``."""
+    def _passable_to(self, tp: TP, start: int) -> int:
+        """The offset after the run of processed or skipped offsets that starts at ``start``."""
         acked_index, skipped = self._acked_index[tp], self._skipped.get(tp, ())
         position = start
         while True:
-            if position in acked_index or position in in_processing:
+            if position in acked_index:
                 position += 1
                 continue
             span = next((b for a, b in skipped if a <= position < b), None)
@@ -444,24 +430,15 @@ class ExactlyOnceConsumer(AtLeastOnceConsumer):
                 await self.seek(tp, start)
 
     def processed(self, message: Message) -> bool:
-        """Not the message's turn: its offset is processed (or in processing) already, or an offset
-        before it was fetched and dropped (it comes again, in order, after the read-again).
-
-        At the end of a recovery Faust resumes the stream partitions before it seeks them to their
-        committed offsets, so the records fetched in between come twice: a second processing would
-        put the outputs in the transaction twice. And its flow control drops queued messages: the
-        agent would meet the later ones first (measured: the cluster stage took by_block 9, 10, then
-        82 onwards, then 11-81), a different order than any uninterrupted run."""
+        """The message's offset is processed, or in processing, already: at the end of a recovery
+        Faust resumes the stream partitions before it seeks them to their committed offsets, so the
+        records fetched in between come again after the seek. A second processing would put the
+        outputs in the transaction twice."""
         tp, offset = message.tp, message.offset
-        if not self.app.topics.acks_enabled_for(tp.topic):
-            return False  # never committed: no turn to keep
-        start = self._start(tp)
-        if start is None:
-            return False
-        if offset < start or offset in self._acked_index[tp]:
+        committed = self._committed_offset[tp]
+        if committed is not None and offset < committed:
             return True
-        in_processing = frozenset(self.commit_gate.offsets_in_processing(tp))
-        return offset in in_processing or offset > self._passable_to(tp, start, in_processing)
+        return offset in self._acked_index[tp] or self.commit_gate.in_processing_at(tp, offset)
 
     # ---- acks: only processed messages
 
