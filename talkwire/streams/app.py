@@ -45,6 +45,10 @@ def app_options(settings: Settings) -> dict[str, Any]:
         # left its extract and cluster stages unassigned for 240 s (test_state_recovery).
         "consumer_metadata_max_age_ms": CONSUMER_METADATA_MAX_AGE_MS,
     }
+    if settings.exactly_once:
+        from talkwire.streams.faust_transactions import GatedStream
+
+        options["Stream"] = GatedStream  # a commit holds the agents between two events
     credentials = faust_credentials(settings)
     if credentials is not None:
         options["broker_credentials"] = credentials

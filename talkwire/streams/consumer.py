@@ -18,8 +18,8 @@ drain loop also cancels a delivery when the flow is suspended). The commit then 
 skipped message, and once the worker is idle a watch reads such a partition again from its
 committed offset instead of leaving the message to the next restart.
 
-Transactions (``exactly_once``) write control records that leave real gaps in the offsets, so
-that mode keeps Faust's own consumer.
+Transactions (``exactly_once``) write control records that leave real gaps in the offsets: that
+mode uses the subclass in faust_transactions.py, which learns those gaps from aiokafka.
 
 These overrides work around Faust, not a broker: they apply on every broker (each logs a marked
 warning when it changes what Faust would have done; the fault tests count them per broker). On
@@ -243,6 +243,8 @@ class TalkwireApp(faust.App):
 
     def _new_transport(self) -> faust.types.TransportT:
         if self.conf.processing_guarantee == faust.types.enums.ProcessingGuarantee.EXACTLY_ONCE:
-            return super()._new_transport()
+            from talkwire.streams.faust_transactions import ExactlyOnceTransport
+
+            return ExactlyOnceTransport(self.conf.broker_consumer, self)
         transport = LocalBrokerTransport if tansu_profile(self.talkwire_settings) else AtLeastOnceTransport
         return transport(self.conf.broker_consumer, self)
