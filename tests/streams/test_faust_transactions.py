@@ -5,6 +5,7 @@ unprocessed one, and it waits for the events in processing."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from types import SimpleNamespace
 
@@ -26,6 +27,8 @@ def consumer_with(cls, committed: int | None, acked: list[int], skipped: list[tu
     consumer._acked_index = defaultdict(set, {PARTITION: set(acked)})
     consumer._skipped = defaultdict(list, {PARTITION: list(skipped)})
     consumer._first_fetched = {} if first_fetched is None else {PARTITION: first_fetched}
+    consumer._start_offset, consumer._held_back = {}, {}
+    consumer.log = logging.getLogger(__name__)  # the commit guard reports a hold-back
     return consumer
 
 
