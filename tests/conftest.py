@@ -148,6 +148,7 @@ def start_worker(stream_settings: Settings, tmp_path: Path) -> Iterator[Callable
 _kind_of_test: dict[str, str] = {}
 _broker_facts: dict[str, str] = {}
 _outcomes: defaultdict[str, Counter[str]] = defaultdict(Counter)
+_seconds: defaultdict[str, float] = defaultdict(float)  # setup, call and teardown of the broker's tests
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -161,6 +162,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     kind = _kind_of_test.get(report.nodeid)
     if kind is None:
         return
+    _seconds[kind] += report.duration
     if report.when == "call" or (report.when == "setup" and not report.passed):
         _outcomes[kind][report.outcome] += 1
 
@@ -174,4 +176,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
     for kind, outcomes in sorted(_outcomes.items()):
         counts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
         facts = f"; the broker {_broker_facts[kind]}" if kind in _broker_facts else ""
-        terminalreporter.write_line(f"broker {kind}: {sum(outcomes.values())} tests on {names[kind]} ({counts}){facts}")
+        minutes, seconds = divmod(round(_seconds[kind]), 60)
+        terminalreporter.write_line(f"broker {kind}: {sum(outcomes.values())} tests on {names[kind]} ({counts}) "
+                                    f"in {minutes} min {seconds:02d} s{facts}")
