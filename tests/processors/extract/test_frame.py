@@ -20,7 +20,8 @@ def _frame(text, language):
     doc = nlp(text)
     gazetteer = load_gazetteer()
     _, people = extract_entities(doc, language, gazetteer, Limits())
-    return build_frame(doc, language, gazetteer, people, NO_DATE)
+    quotes = extract_quotes(text, language, people)  # as the extractor does: a speech is its speaker's
+    return build_frame(doc, language, gazetteer, people, NO_DATE, quotes=quotes)
 
 
 @pytest.fixture(scope="module")
@@ -350,3 +351,12 @@ def test_an_agreement_named_after_a_city_does_not_place_the_meeting_there():
                    "AMMAN (AFP) - Les délégations du gouvernement yéménite et des rebelles se sont retrouvées lundi "
                    "à Amman pour discuter d'un échange de prisonniers, conformément aux accords de Stockholm.", "fr")
     assert frame.location.country == "JO"
+
+
+def test_a_speech_has_its_speaker_as_only_participant():
+    frame = _frame("Joe Biden s'adresse aux Polonais à Varsovie\n\nAux côtés du président polonais Andrzej Duda, le "
+                   "président américain Joe Biden a prononcé samedi un discours au château royal de Varsovie. « Cet "
+                   "homme ne peut pas rester au pouvoir », a déclaré Joe Biden à propos de Vladimir Poutine.", "fr")
+    assert frame.event_type == "speech"
+    assert [p.canonical for p in frame.participants] == ["Joe Biden"]
+    assert {"Vladimir Putin", "Andrzej Duda"} <= {p.canonical for p in frame.mentioned}

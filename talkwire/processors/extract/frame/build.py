@@ -19,6 +19,7 @@ from talkwire.processors.extract.frame.parties import (
     find_actors,
     find_summit_hosts,
     first_offsets,
+    main_speaker,
     main_speaker_party,
     principals_meeting,
     score_parties,
@@ -66,6 +67,9 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     inside = taking_part(participation_scores(text, language, people, {p.name: p.role for p, _ in participants},
                                               present=leaders if event_type == "summit" else set(),
                                               principals=leaders if event_type in MEETING_GUESSES else set()))
+    speaker = main_speaker(quotes) if event_type == "speech" else None
+    if speaker in inside:
+        inside = {speaker}  # a speech is its speaker's: the others it names are its subject or audience
     round_number, round_confidence = (
         extract_round(text, language, is_place=lambda name: _is_place(gazetteer, name))
         if event_type in NUMBERED_TYPES else (None, 1.0))

@@ -156,6 +156,12 @@ def main_speaker_party(quotes: list[Quote]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
+def main_speaker(quotes: list[Quote]) -> str | None:
+    """Who is quoted most: a speech's speaker."""
+    counts = Counter(q.speaker for q in quotes if q.speaker)
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def find_summit_hosts(text: str, actors: list[_Actor], cues: Cues) -> set[str]:
     """Organisations holding their own summit ("sommet de l'Otan", "G7 leaders", "NATO summit")."""
     hosts = set()
