@@ -12,7 +12,7 @@ from spacy.tokens import Doc
 
 from talkwire.processors.extract.dates import choose_event_date, find_date_mentions
 from talkwire.processors.cluster.embedding import encoder
-from talkwire.processors.extract.entities import doc_text, extract_entities
+from talkwire.processors.extract.entities import doc_text, extract_entities, remember_text
 from talkwire.processors.errors import InputError
 from talkwire.processors.extract.frame import build_frame
 from talkwire.processors.extract.gazetteer import load_gazetteer
@@ -100,8 +100,8 @@ class Extractor:
         limits = self.settings.limits
         language = result.language or "fr"
         gazetteer = load_gazetteer()
+        text = doc_text(remember_text(doc, article.text))  # the Doc was built from it
         entities, people = extract_entities(doc, language, gazetteer, limits)
-        text = doc_text(doc)
         quotes = extract_quotes(text, language, people)[: limits.max_quotes]
         dates = find_date_mentions(text, language, article.published_at, article.published_precision)
         event_date = choose_event_date(dates, text, language, article.published_at, article.published_precision)
