@@ -50,9 +50,12 @@ The workarounds:
   commit is put off while processed offsets lie above one fetched and not processed. Changelog
   ends are read with ``end_offsets`` (the last stable offset, from the broker).
 
-Limits: after such a read-again an agent can meet a partition's messages out of order (the cluster
-stage took by_block 9, 10, 82 onwards, then 11-81): the result is the same, the relabellings on the
-way are not. aiokafka 0.14 sends no consumer-group generation with a transaction's offsets
+A fetch waits for the read-again's seeks, and the records of a fetch the resume overtook are
+dropped and read again: otherwise an agent met a partition's messages out of order (the cluster
+stage took by_block 9, 10, 82 onwards, then 11-81), and an article relabelled A -> B -> A repeated
+a record already committed.
+
+Limits: aiokafka 0.14 sends no consumer-group generation with a transaction's offsets
 (KIP-447), so a worker that lost its partitions in a rebalance without noticing (a zombie) is not
 fenced by the broker; only a restart with the same data directory fences the previous producer.
 ``FetchResult.getall`` is wrapped for the whole process, but records spans only inside this
@@ -348,6 +351,8 @@ class ExactlyOnceConsumer(AtLeastOnceConsumer):
         self._first_fetched: dict[TP, int] = {}
         self._unsent: set[asyncio.Future] = set()
         self._buffer_hooked = False
+        self._reading_again: asyncio.Future | None = None  # the seeks of the last flow resume
+        self._flow_resumes = 0
 
     def _new_consumer_thread(self) -> ExactlyOnceConsumerThread:
         return ExactlyOnceConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -355,7 +360,15 @@ class ExactlyOnceConsumer(AtLeastOnceConsumer):
     # ---- what aiokafka skipped
 
     async def _getmany(self, active_partitions, timeout):
+        resumes = await self._after_reading_again()
         records = await super()._getmany(active_partitions, timeout)
+        if resumes != self._flow_resumes:
+            # The flow resumed during the fetch: these records may come from before the read-again's
+            # seeks (handing them out would take later offsets before the earlier ones read again).
+            # Drop them and seek once more, as the fetch may have moved past them after the seeks.
+            await self._after_reading_again()
+            await self._read_again_from_commits()
+            return {}
         for tp, start, end, offsets in getattr(records, "spans", ()):
             tp = TP(tp.topic, tp.partition)
             self._first_fetched.setdefault(tp, start)
@@ -434,7 +447,17 @@ class ExactlyOnceConsumer(AtLeastOnceConsumer):
         Read every partition again from where its commits start (what was processed meanwhile is
         skipped by :meth:`processed`), or those offsets would hold every later commit."""
         super().resume_flow()
-        self._rereading = asyncio.ensure_future(self._read_again_from_commits())
+        self._flow_resumes += 1
+        self._reading_again = asyncio.ensure_future(self._read_again_from_commits())
+
+    async def _after_reading_again(self) -> int:
+        """Wait until the seeks of the last flow resume are done; return the count of resumes so far.
+        A fetch made before them would hand out the offsets past the emptied queues first, then the
+        emptied ones: an agent would meet the partition out of order (the cluster stage relabels an
+        article A -> B -> A, and the record repeated is committed twice)."""
+        while self._reading_again is not None and not self._reading_again.done():
+            await asyncio.wait({self._reading_again})
+        return self._flow_resumes
 
     async def _read_again_from_commits(self) -> None:
         for tp in list(self.assignment()):

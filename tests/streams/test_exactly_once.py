@@ -5,9 +5,7 @@ middle of one and restarted (its successor fences the dead producer and the brok
 transaction). Transactions need a broker that has them: Tansu has none, so this runs on Kafka only.
 
 The workarounds it needs in faust-streaming and aiokafka are in talkwire/streams/faust_transactions.py
-(their causes in its docstring; tests/test_faust_transactions.py shows each one). With them no output is
-lost, aborted records stay invisible, and no clustering step is committed twice; it still fails now and
-then (below), so it stays an expected failure."""
+(their causes in its docstring; tests/streams/test_faust_transactions.py shows each one)."""
 
 from __future__ import annotations
 
@@ -39,15 +37,9 @@ COMMITTED = "read_committed"
 # partitions). Such a record is another output: "committed twice" is the same record (key and value)
 # twice, as it is the same (event id, version) for the events.
 # Measured with faust_transactions (Kafka 4.1.2, faust-streaming 0.15.3, aiokafka 0.14): 7 of 10 runs
-# pass. The other 3 fail on 1-3 enriched records committed twice, and the worker logs show why: no
-# article is clustered twice, but the article's event went A -> B -> A (33-67 articles relabelled,
-# against 11-39 in any in-order interleaving), because after the restart the cluster stage took its
-# partition out of order (by_block 9, 10, then 82 onwards, then 11-81): Faust's flow control empties
-# the stream queues when the recovery ends, and the read-again of the dropped offsets comes after
-# later ones were taken. Taking messages only in their turn was tried and stalled the restarted worker
-# (no progress 55 s after "Worker ready", cause not found): what is left to mend.
-EXACTLY_ONCE_FLAKY = ("after a restart the cluster stage can take its partition out of order (Faust's flow control "
-                      "drops queued messages): an article relabelled back to an earlier event repeats a record")
+# passed until the fetch waited for the read-again of the flow resume (the cluster stage took by_block
+# 9, 10, then 82 onwards, then 11-81: an article relabelled A -> B -> A repeated a committed record);
+# since, 6 runs in a row passed.
 
 
 def repeated(records: list[Record], key_of) -> list:
@@ -59,7 +51,6 @@ def event_key(record: Record) -> tuple[str | None, int]:
     return record.key, orjson.loads(record.value)["version"]
 
 
-@pytest.mark.xfail(reason=EXACTLY_ONCE_FLAKY)
 def test_exactly_once_across_a_worker_sigkill(stream_settings: Settings, start_worker) -> None:
     settings = fault_settings(stream_settings)
     articles = synthetic_articles(VARIANTS)
@@ -70,10 +61,13 @@ def test_exactly_once_across_a_worker_sigkill(stream_settings: Settings, start_w
     worker = start_worker(settings, **env)
     produce(settings, settings.topic_raw, articles)
     enriched_ids(settings, len(ids) // 3, timeout_s=180)
+    # a transaction committed first: the restart resumes from committed offsets, not from the start
+    consume_until(settings, settings.topic_enriched, lambda rs: len(rs) > 0, timeout_s=120,
+                  isolation_level=COMMITTED)
     worker.kill()
     done_at_kill = len(consume_until(settings, settings.topic_enriched, lambda rs: False, timeout_s=3,
                                      isolation_level=COMMITTED))
-    assert done_at_kill < len(ids), "the crash did not land mid-stream"
+    assert 0 < done_at_kill < len(ids), "the crash did not land mid-stream"
 
     restarted_at = time.monotonic()
     restarted = start_worker(settings, **env)

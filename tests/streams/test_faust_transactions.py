@@ -73,6 +73,59 @@ def test_a_commit_is_put_off_while_a_fetched_offset_below_processed_ones_is_not_
     assert consumer._unpassable() == {}
 
 
+class ResumingConsumer(ExactlyOnceConsumer):
+    """A consumer whose fetches and seeks are logged: where the fetch position would be."""
+
+    def __init__(self, committed: int) -> None:
+        self.__dict__.update(vars(consumer_with(ExactlyOnceConsumer, committed, [])))
+        self._reading_again, self._flow_resumes = None, 0
+        self.flow_active, self.calls = False, []
+        self.can_resume_flow, self.suspend_flow = asyncio.Event(), asyncio.Event()
+        self.app = SimpleNamespace(topics=SimpleNamespace(acks_enabled_for=lambda topic: True))
+        self.fetch_started, self.fetch_answer = asyncio.Event(), asyncio.get_running_loop().create_future()
+        self._thread = SimpleNamespace(getmany=self._fetch)
+
+    def assignment(self) -> set[TP]:
+        return {PARTITION}
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        await asyncio.sleep(0.01)  # a call to the consumer thread
+        self.calls.append(("seek", offset))
+
+    async def _fetch(self, active_partitions, timeout):
+        self.calls.append(("fetch", None))
+        self.fetch_started.set()
+        return await self.fetch_answer
+
+
+def test_a_fetch_waits_for_the_seeks_of_the_flow_resume() -> None:
+    """When the flow resumes, the queues Faust emptied held offsets past the fetch position: a fetch
+    made before the seek back would hand out the later offsets first, and an agent would meet the
+    partition out of order (the cluster stage relabelled an article A -> B -> A and committed a
+    record twice)."""
+    async def resume_then_fetch() -> None:
+        consumer = ResumingConsumer(committed=9)
+        consumer.resume_flow()
+        consumer.fetch_answer.set_result({PARTITION: ["record 9"]})
+        assert await consumer._getmany({PARTITION}, 1.0) == {PARTITION: ["record 9"]}
+        assert consumer.calls == [("seek", 9), ("fetch", None)]
+
+    asyncio.run(resume_then_fetch())
+
+
+def test_a_fetch_the_flow_resume_overtook_is_dropped_and_read_again() -> None:
+    async def fetch_then_resume() -> None:
+        consumer = ResumingConsumer(committed=9)
+        fetch = asyncio.ensure_future(consumer._getmany({PARTITION}, 1.0))
+        await consumer.fetch_started.wait()
+        consumer.resume_flow()  # the queues are emptied while the fetch is out
+        consumer.fetch_answer.set_result({PARTITION: ["record 82"]})
+        assert await fetch == {}
+        assert consumer.calls == [("fetch", None), ("seek", 9), ("seek", 9)]
+
+    asyncio.run(fetch_then_resume())
+
+
 def message(offset: int, generation_id: int = 1) -> SimpleNamespace:
     return SimpleNamespace(tp=PARTITION, offset=offset, acked=False, generation_id=generation_id)
 
