@@ -17,6 +17,13 @@ def test_other_parties_other_track():
     assert track_id("negotiation_round", ["CO", "FARC"]) != track_id("negotiation_round", ["CO", "ELN"])
 
 
+def test_the_bodies_standing_for_a_states_opposition_over_the_years_share_its_track():
+    """Syria's opposition came to Geneva as the SOC (2014), the HNC (2016-17), the SNC (from 2018)."""
+    assert track_id("negotiation_round", ["SY", "SOC"]) == track_id("negotiation_round", ["SNC", "SY"])
+    assert track_id("negotiation_round", ["VE", "MUD"]) == track_id("negotiation_round", ["VE", "PUD"])
+    assert track_id("negotiation_round", ["SY", "SNC"]) != track_id("negotiation_round", ["VE", "PUD"])
+
+
 @pytest.mark.parametrize("event_type", ["incident", "speech", "other"])
 def test_incidents_speeches_and_other_events_have_no_track(event_type):
     assert track_id(event_type, ["RU", "UA"]) is None

@@ -181,17 +181,19 @@ def _participants(votes: list[_Vote], language: str | None) -> tuple[list[Partic
     took_part: dict[str, float] = {}
     named: dict[str, float] = {}
     first: dict[str, Participant] = {}
+    fuller = _fuller_names({person.identity for vote in votes for person, _ in _people(vote)})
     for vote in votes:
         for person, in_room in _people(vote):
-            key = person.identity
+            key = fuller.get(person.identity, person.identity)
             named[key] = named.get(key, 0.0) + vote.weight
             took_part[key] = took_part.get(key, 0.0) + (vote.weight if in_room else 0.0)
             first.setdefault(key, person)
     ranked = sorted(named, key=lambda key: (-took_part[key], -named[key], key))
     inside = {key for key in ranked if took_part[key] and 2 * took_part[key] >= named[key]}
-    roles = _in_event_language(votes, language, lambda person: person.role)
-    names = _in_event_language(votes, language, lambda person: person.name) if language != "en" else {}
-    cards = {key: first[key].model_copy(update={"role": roles.get(key), "name": names.get(key, key)})
+    roles = _in_event_language(votes, language, lambda person: person.role, fuller)
+    names = _in_event_language(votes, language, lambda person: person.name, fuller) if language != "en" else {}
+    cards = {key: first[key].model_copy(update={"role": roles.get(key), "name": _full(names.get(key, key), key),
+                                                "canonical": first[key].canonical and key})
              for key in ranked}
     return ([cards[k] for k in ranked if k in inside][:MAX_PARTICIPANTS],
             [cards[k] for k in ranked if k not in inside][:MAX_PARTICIPANTS])
@@ -202,7 +204,27 @@ def _people(vote: _Vote) -> list[tuple[Participant, bool]]:
     return [*((p, True) for p in vote.frame.participants), *((p, False) for p in vote.frame.mentioned)]
 
 
-def _in_event_language(votes: list[_Vote], language: str | None, field_of) -> dict[str, str]:
+def _fuller_names(identities: set[str]) -> dict[str, str]:
+    """Each name of two words or more that begins a longer name of the event -> the longest such
+    ("Ali Bagheri" -> "Ali Bagheri Kani"): one person, as some reports shorten their name."""
+    words = {identity: _folded(identity).split() for identity in identities}
+    fuller = {}
+    for identity, short in words.items():
+        if len(short) >= 2:
+            longer = [other for other, full in words.items() if len(full) > len(short) and full[:len(short)] == short]
+            if longer:
+                fuller[identity] = max(longer, key=lambda other: (len(words[other]), other))
+    return fuller
+
+
+def _full(name: str, identity: str) -> str:
+    """The name as voted, unless it is a shortened form of the person's full name."""
+    short, full = _folded(name).split(), _folded(identity).split()
+    return identity if len(short) < len(full) and full[:len(short)] == short else name
+
+
+def _in_event_language(votes: list[_Vote], language: str | None, field_of,
+                       fuller: dict[str, str]) -> dict[str, str]:
     """Each person's name or role by the weighted vote of the reports in the event's language that
     give one (else of all reports), case aside; ties: earliest, spelt as its earliest voter wrote
     it. A report in another language cannot change it, so it does not flip between languages from
@@ -216,7 +238,8 @@ def _in_event_language(votes: list[_Vote], language: str | None, field_of) -> di
                 continue
             key = _folded(value)
             for tally in (overall, in_language) if vote.language == language else (overall,):
-                entry = tally.setdefault(person.identity, {}).setdefault(key, [0.0, index, value])
+                identity = fuller.get(person.identity, person.identity)
+                entry = tally.setdefault(identity, {}).setdefault(key, [0.0, index, value])
                 entry[0] += vote.weight
     return {name: min(options.values(), key=lambda e: (-e[0], e[1]))[2] for name, options in (overall | in_language).items()}
 

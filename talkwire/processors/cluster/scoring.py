@@ -30,7 +30,7 @@ def pair_score(a: Evidence, b: Evidence, similarity: float) -> float:
             return -1.0
         score -= GAP_PENALTY * (day_gap - DATE_TOLERANCE_DAYS)  # a misread weekday, a multi-day meeting
     if a.parties and b.parties:  # disjoint party sets are evidence against, not just no evidence
-        frame += 0.25 * _jaccard(a.parties, b.parties) - 0.10
+        frame += 0.25 * _party_agreement(a.parties, b.parties) - 0.10
     frame += 0.10 * _jaccard(a.entities, b.entities)
     if day_gap == 0:
         frame += 0.05
@@ -53,3 +53,13 @@ def pair_score(a: Evidence, b: Evidence, similarity: float) -> float:
 
 def _jaccard(first: frozenset[str], second: frozenset[str]) -> float:
     return len(first & second) / len(first | second) if first or second else 0.0
+
+
+def _party_agreement(first: frozenset[str], second: frozenset[str]) -> float:
+    """How far two reports' parties agree: the share of the smaller set found in the other when both
+    name two parties or more (a report that also names a side another leaves out, the opposition or
+    the mediator, still reports the same talks), else the Jaccard index (one party is too little to go
+    on: "Russia" alone is in every report of the war)."""
+    if min(len(first), len(second)) < 2:
+        return _jaccard(first, second)
+    return len(first & second) / min(len(first), len(second))

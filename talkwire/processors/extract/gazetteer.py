@@ -69,6 +69,8 @@ class Gazetteer:
     lexicon: dict[str, Any] = field(default_factory=dict)
     surname_names: list[str] = field(default_factory=list)  # country names that are also surnames
     intergovernmental: set[str] = field(default_factory=set)  # codes of organisations of states (UN, EU, AU...)
+    # state -> the sides opposing its government, each as (cue word, code, years): organisations.yaml's `opposes`
+    opponents: dict[str, list[DatedRole]] = field(default_factory=dict)
 
     def add(self, entry: GazetteerEntry, names: list[str]) -> None:
         self.entries.setdefault(entry.id, entry)
@@ -101,6 +103,10 @@ class Gazetteer:
         """Whether a word names a nationality in any supported language ('Français', 'Russians')."""
         folded = fold(word)
         return any(folded in by_word for by_word in self.demonyms.values())
+
+    def opponents_of(self, state: str, cue: str, year: int) -> list[str]:
+        """The codes a cue word ("opposition", "rebels") stands for in the talks of ``state`` in ``year``."""
+        return [side.party for side in self.opponents.get(state, ()) if side.role == cue and side.holds_in(year)]
 
     def words(self, name: str, language: str) -> list[str]:
         """A lexicon word list (``lexicon.yaml``) for one language."""
@@ -237,6 +243,14 @@ def _person(person: dict[str, Any]) -> GazetteerEntry:
 
 
 @cache
+def opposing_sides() -> dict[str, str]:
+    """Code -> the side it stands for in a process ("VE opposition" for both MUD and PUD): the body that
+    represents a state's opposition changes over the years, the process does not."""
+    return {org["code"]: f"{side['state']} {side['cue']}"
+            for org in _read("organisations.yaml") for side in org.get("opposes", ())[:1]}
+
+
+@cache
 def load_gazetteer() -> Gazetteer:
     """The gazetteer, read once per process."""
     gazetteer = Gazetteer(lexicon=_read("lexicon.yaml"))
@@ -248,6 +262,9 @@ def load_gazetteer() -> Gazetteer:
         _add_demonyms(gazetteer, org["code"], org.get("demonyms") or {})
         if org["kind"] == "intergovernmental":
             gazetteer.intergovernmental.add(org["code"])
+        for side in org.get("opposes", ()):
+            gazetteer.opponents.setdefault(side["state"], []).append(
+                DatedRole(side["cue"], org["code"], side.get("from"), side.get("to")))
     for place in _read("places.yaml"):
         entry = GazetteerEntry("place", place["name"], place["name"], place["country"], place.get("region"),
                                seat_of=place.get("seat_of"))

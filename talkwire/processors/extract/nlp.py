@@ -40,9 +40,37 @@ def _pipeline(language: str, model: str) -> Language:
         raise ValueError(f"spaCy model {model} is for {nlp.lang!r}, not {language!r}")
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
     ruler.add_patterns(load_gazetteer().ruler_patterns())
+    nlp.add_pipe("talkwire_other_bearers", after="entity_ruler")
     if "PERSON" in nlp.get_pipe("ner").labels:
         nlp.add_pipe("talkwire_ontonotes_labels", after="ner")
     return nlp
+
+
+@Language.component("talkwire_other_bearers")
+def drop_other_bearers(doc: Doc) -> Doc:
+    """A known person's one-word name that a capitalised name word follows is another person's first
+    name ("Abbas Araghchi" is not Mahmoud Abbas): the ruler's span goes, and the model reads the name."""
+    stopwords = _name_stopwords()
+    kept = []
+    for ent in doc.ents:
+        if (len(ent) == 1 and ent.ent_id_.startswith("person:") and ent.end < len(doc)
+                and _name_word(doc[ent.end], stopwords) and doc[ent.end].ent_iob_ != "B"):
+            doc[ent.start].ent_id_ = ""  # a span the model makes from here would inherit the token's id
+        else:
+            kept.append(ent)
+    doc.ents = kept
+    return doc
+
+
+def _name_word(token, stopwords: frozenset[str]) -> bool:
+    return token.is_alpha and token.is_title and token.lower_ not in stopwords
+
+
+@cache
+def _name_stopwords() -> frozenset[str]:
+    gazetteer = load_gazetteer()
+    return frozenset(w.lower() for language in ("fr", "en") for key in ("name_stopwords", "honorifics", "role_nouns")
+                     for w in gazetteer.words(key, language))
 
 
 @Language.component("talkwire_ontonotes_labels")

@@ -334,3 +334,16 @@ def test_frame_evidence_against_a_close_embedding_is_capped():
     noisy = dataclasses.replace(meeting, parties=frozenset({"UN"}), event_type="incident", country="UA")
     assert pair_score(meeting, noisy, 0.8) >= 0.8 - MAX_FRAME_PENALTY
     assert pair_score(meeting, dataclasses.replace(noisy, day=738_005), 0.99) == -1.0  # days apart still conflict
+
+
+def test_a_report_naming_one_more_side_still_agrees_on_the_parties():
+    """Government and opposition in one report, the mediator too in another: the same talks. One
+    party alone is no agreement to go on."""
+    talks = Evidence(round=None, day=738_000, parties=frozenset({"VE", "PUD"}), event_type="negotiation_round",
+                     country="MX", entities=frozenset())
+    with_mediator = dataclasses.replace(talks, parties=frozenset({"VE", "PUD", "NO"}))
+    other_talks = dataclasses.replace(talks, parties=frozenset({"VE", "CO"}))
+    assert pair_score(talks, with_mediator, 0.5) == pytest.approx(pair_score(talks, talks, 0.5))
+    assert pair_score(talks, other_talks, 0.5) < pair_score(talks, with_mediator, 0.5)
+    government_only = dataclasses.replace(talks, parties=frozenset({"VE"}))
+    assert pair_score(talks, government_only, 0.5) < pair_score(talks, with_mediator, 0.5)

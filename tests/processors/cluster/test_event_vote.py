@@ -111,3 +111,19 @@ def test_a_participant_role_keeps_the_event_language_until_the_vote_changes():
     assert [[(p.name, p.role) for p in event.participants] for event in versions] == [
         [("Emmanuel Macron", "président")]] * 3
     assert event_of(en0, fr1, fr2, en3, en4, fr5, speaker("en6", 16, "President", "en")).participants[0].role == "President"
+
+
+def negotiator(article_id, hour, name, language="fr"):
+    return synthetic_features(article_id, topic="t", published_at=f"2022-06-27T{hour:02d}:00:00+00:00",
+                              language=language, frame=EventFrame(event_type="negotiation_round", parties=["EU", "IR"],
+                              participants=[Participant(name=name, role="négociateur en chef", party="IR")]))
+
+
+def test_a_shortened_name_is_the_person_the_other_reports_name_in_full():
+    """'Ali Bagheri' in two reports, 'Ali Bagheri Kani' in one: one participant, under the full name.
+    A single word is not enough to tell ('Abbas' is no shortened 'Mahmoud Abbas')."""
+    event = event_of(negotiator("a", 8, "Ali Bagheri"), negotiator("b", 9, "Ali Bagheri Kani", "en"),
+                     negotiator("c", 10, "Ali Bagheri"))
+    assert [p.name for p in event.participants] == ["Ali Bagheri Kani"]
+    event = event_of(negotiator("a", 8, "Abbas"), negotiator("b", 9, "Abbas Araghchi"))
+    assert sorted(p.name for p in event.participants) == ["Abbas", "Abbas Araghchi"]

@@ -15,13 +15,13 @@ from talkwire.settings import Limits, Settings
 NO_DATE = EventDate(date=None, precision=None)
 
 
-def _frame(text, language):
+def _frame(text, language, event_date=NO_DATE):
     nlp = load_pipeline(language, Settings().spacy_model_fr)
     doc = nlp(text)
     gazetteer = load_gazetteer()
     _, people = extract_entities(doc, language, gazetteer, Limits())
     quotes = extract_quotes(text, language, people)  # as the extractor does: a speech is its speaker's
-    return build_frame(doc, language, gazetteer, people, NO_DATE, quotes=quotes)
+    return build_frame(doc, language, gazetteer, people, event_date, quotes=quotes)
 
 
 @pytest.fixture(scope="module")
@@ -360,3 +360,30 @@ def test_a_speech_has_its_speaker_as_only_participant():
     assert frame.event_type == "speech"
     assert [p.canonical for p in frame.participants] == ["Joe Biden"]
     assert {"Vladimir Putin", "Andrzej Duda"} <= {p.canonical for p in frame.mentioned}
+
+
+GOVERNMENT_AND_OPPOSITION = (
+    "Venezuela : le pouvoir et l'opposition reprennent le dialogue à Mexico\n\nLes délégations du gouvernement "
+    "vénézuélien et de l'opposition ont repris vendredi à Mexico leurs négociations, sous l'égide de la Norvège.")
+
+
+@pytest.mark.parametrize(("year", "opposition"), [(2021, "PUD"), (2016, "MUD")])
+def test_the_opposition_is_the_body_that_stood_for_it_that_year(year, opposition):
+    """organisations.yaml says which body stands for a state's opposition in which years."""
+    frame = _frame(GOVERNMENT_AND_OPPOSITION, "fr", EventDate(date=f"{year}-09-03", precision="day"))
+    assert frame.parties == sorted(["VE", opposition])
+
+
+def test_an_opposition_as_a_stance_or_rebels_as_an_adjective_are_no_side():
+    frame = _frame("Les ministres réunis à Berlin demandent le report des élections séparatistes\n\n"
+                   "Les ministres des Affaires étrangères de la France, de l'Allemagne, de la Russie et de l'Ukraine "
+                   "se sont réunis mercredi à Berlin. Kiev a redit son opposition au scrutin.", "fr",
+                   EventDate(date="2015-10-07", precision="day"))
+    assert not {"DPR", "LPR"} & set(frame.parties), frame.parties
+
+
+def test_rebels_named_as_a_side_of_the_talks_are_their_party():
+    frame = _frame("Kiev et les séparatistes signent un cessez-le-feu à Minsk\n\nLes représentants de Kiev et "
+                   "les séparatistes prorusses ont signé vendredi à Minsk un protocole de cessez-le-feu.", "fr",
+                   EventDate(date="2014-09-05", precision="day"))
+    assert {"DPR", "LPR", "UA"} <= set(frame.parties), frame.parties

@@ -34,12 +34,25 @@ def test_installed_english_model_is_the_checked_re_upload_of_en_core_web_sm_3_8_
 
 def test_english_pipeline_is_the_gazetteer_ruler_then_the_model_ner_only():
     nlp = load_pipeline("en", Settings().spacy_model_fr, Settings().spacy_model_en)
-    assert nlp.pipe_names == ["entity_ruler", "ner", "talkwire_ontonotes_labels"]
+    assert nlp.pipe_names == ["entity_ruler", "talkwire_other_bearers", "ner", "talkwire_ontonotes_labels"]
     assert load_pipeline("en", Settings().spacy_model_fr, Settings().spacy_model_en) is nlp
     doc = nlp("Ukrainian and Russian negotiators met in Istanbul on 29 March.")
     assert [(e.text, e.label_, e.ent_id_) for e in doc.ents if e.text == "Istanbul"] == [
         ("Istanbul", "LOC", "place:Istanbul")]
     assert not any(e.label_ in ("DATE", "GPE", "NORP") for e in doc.ents)
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "Iran's deputy foreign minister Abbas Araghchi will attend. Putin Tuesday said no."),
+    ("fr", "Le vice-ministre iranien des Affaires étrangères Abbas Araghchi viendra. Poutine a dit non."),
+])
+def test_a_known_persons_one_word_name_before_another_name_word_is_another_person(language, text):
+    """"Abbas" alone is Mahmoud Abbas to the gazetteer; "Abbas Araghchi" is someone else, left to the
+    model. A weekday after a name is no name word."""
+    doc = load_pipeline(language, Settings().spacy_model_fr, Settings().spacy_model_en)(text)
+    people = {e.text: e.ent_id_ for e in doc.ents if e.label_ == "PER"}
+    assert people.get("Abbas Araghchi") == "" and "Abbas" not in people
+    assert people[{"en": "Putin", "fr": "Poutine"}[language]] == "person:Vladimir Putin"
 
 
 def test_a_model_of_the_wrong_language_is_refused():

@@ -17,6 +17,7 @@ from talkwire.processors.extract.frame.parties import (
     choose_parties,
     find_mediators,
     find_actors,
+    find_opponents,
     find_summit_hosts,
     first_offsets,
     main_speaker,
@@ -52,8 +53,9 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     type_evidence = event_type_scores(text, language)
     event_type, type_confidence, reports_event = decide_event_type(type_evidence)
     outcomes, outcome_phrases = extract_outcomes(text, language)
-    actors = find_actors(doc, text, language, gazetteer, {fold(p.canonical).split(" ")[-1] for p in people})
     year = int(event_date.date[:4]) if event_date.date else None
+    actors = find_actors(doc, text, language, gazetteer, {fold(p.canonical).split(" ")[-1] for p in people})
+    actors += find_opponents(text, actors, language, gazetteer, year)
     participants = find_participants(text, people, gazetteer, language, cues, year)
     first_offset = first_offsets(people)
     leaders_may_meet = event_type in MEETING_GUESSES or (

@@ -43,7 +43,8 @@ class _Actor:
     start: int
     end: int
     code: str
-    how: str  # "name", "metonym", "demonym", or "venue_apposition" ("Antalya, Turkey": a location only)
+    how: str  # "name", "metonym", "demonym", "opponent" ("l'opposition": see find_opponents), or
+    # "venue_apposition" ("Antalya, Turkey": a location only)
 
 
 def find_actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer, surnames: set[str]) -> list[_Actor]:
@@ -69,6 +70,57 @@ def find_actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer, surnam
     return actors
 
 
+@dataclass(frozen=True)
+class _OpponentWords:
+    """Per cue ("opposition", "rebels"), its words; the words that make one a stance, not a side
+    ("leur opposition au plan", "their opposition to the deal"); and the determiners a side needs
+    where the word may be an adjective ("les séparatistes", not "élections séparatistes")."""
+
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    stance_before: frozenset[str]
+    stance_after: frozenset[str]
+    determiners: frozenset[str]
+
+    def sides(self, text: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        sides = []
+        for match in pattern.finditer(text):
+            before = fold(text[max(0, match.start() - 12):match.start()]).rsplit(" ", 1)[-1]
+            after = fold(text[match.end():match.end() + 12]).split(" ", 1)[0]
+            if before not in self.stance_before and after not in self.stance_after and (
+                    not self.determiners or before in self.determiners):
+                sides.append(match)
+        return sides
+
+
+@cache
+def _opponent_words(gazetteer: Gazetteer, language: str) -> _OpponentWords:
+    lexicon = gazetteer.lexicon
+    stances = lexicon["opponent_stances"][language]
+    patterns = tuple(
+        (cue, re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(words[language], key=len, reverse=True)))})\b",
+                         re.IGNORECASE))
+        for cue, words in lexicon["opponent_cues"].items())
+    return _OpponentWords(patterns, frozenset(map(fold, stances["before"])), frozenset(map(fold, stances["after"])),
+                          frozenset(map(fold, lexicon["opponent_determiners"].get(language, ()))))
+
+
+def find_opponents(text: str, actors: list[_Actor], language: str, gazetteer: Gazetteer,
+                   year: int | None) -> list[_Actor]:
+    """"L'opposition", "the rebels": the side opposing the government of the state the article names
+    most that has one that year (organisations.yaml's ``opposes``)."""
+    if year is None:
+        return []
+    words = _opponent_words(gazetteer, language)
+    named = Counter(a.code for a in actors if a.how != "venue_apposition")
+    found = []
+    for cue, pattern in words.patterns:
+        states = [state for state in named if gazetteer.opponents_of(state, cue, year)]
+        if states:
+            codes = gazetteer.opponents_of(max(states, key=lambda state: named[state]), cue, year)
+            found += [_Actor(m.start(), m.end(), code, "opponent") for m in words.sides(text, pattern) for code in codes]
+    return found
+
+
 def _actor_score(text: str, actor: _Actor, cues: Cues, attack: bool = False) -> float:
     before = context_before(text, actor.start)
     after = fold(text[actor.end:actor.end + 40])
@@ -84,7 +136,7 @@ def _actor_score(text: str, actor: _Actor, cues: Cues, attack: bool = False) -> 
         return STRONG_PARTY
     if ends_with(before, cues.party) or any(after.startswith(word + " ") for word in cues.conjunctions if word != ","):
         return STRONG_PARTY
-    return NAMED_PARTY
+    return WEAK_PARTY if actor.how == "opponent" else NAMED_PARTY  # the rebels the talks are about
 
 
 def first_offsets(people: list[PersonSpan]) -> dict[str, int]:
