@@ -387,3 +387,13 @@ def test_rebels_named_as_a_side_of_the_talks_are_their_party():
                    "les séparatistes prorusses ont signé vendredi à Minsk un protocole de cessez-le-feu.", "fr",
                    EventDate(date="2014-09-05", precision="day"))
     assert {"DPR", "LPR", "UA"} <= set(frame.parties), frame.parties
+
+
+def test_the_ministers_of_an_organisations_ministerial_meeting_take_part():
+    """Named without a cue of taking part, the foreign ministers at a G20 ministerial meeting are there."""
+    frame = _frame("Les ministres des Affaires étrangères du G20 réunis à Bali\n\nLes chefs de la diplomatie du "
+                   "G20 sont réunis vendredi à Bali pour une réunion ministérielle. La ministre indonésienne des Affaires "
+                   "étrangères Retno Marsudi a ouvert les travaux. Le secrétaire d'État américain Antony Blinken a "
+                   "appelé à la fin de la guerre.", "fr")
+    assert frame.event_type == "ministerial_meeting" and "G20" in frame.parties, frame
+    assert {"Retno Marsudi", "Antony Blinken"} <= {p.name for p in frame.participants}

@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.extract.entities import doc_text
 from talkwire.processors.extract.event_type import decide_event_type, event_type_scores
-from talkwire.processors.extract.frame.cues import STRONG_PARTY, frame_cues
+from talkwire.processors.extract.frame.cues import STRONG_PARTY, Cues, frame_cues
 from talkwire.processors.extract.dates import meeting_days
 from talkwire.processors.extract.frame.participants import as_written, find_participants
 from talkwire.processors.extract.frame.parties import (
@@ -22,6 +22,7 @@ from talkwire.processors.extract.frame.parties import (
     first_offsets,
     main_speaker,
     main_speaker_party,
+    minister_role,
     principals_meeting,
     score_parties,
 )
@@ -31,7 +32,7 @@ from talkwire.processors.extract.outcomes import extract_outcomes
 from talkwire.processors.extract.participation import participation_scores, taking_part
 from talkwire.processors.extract.rounds import extract_round
 from talkwire.processors.extract.rule_text import split_sentences
-from talkwire.processors.records import EventDate, EventFrame, PersonSpan, Quote
+from talkwire.processors.records import EventDate, EventFrame, Participant, PersonSpan, Quote
 
 MAX_PARTICIPANTS = 10
 # the types reports number within their series (rounds, sessions, the nth summit): data/event_kinds.yaml
@@ -65,13 +66,6 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         if principals:  # the participants' roles say who met: leaders, a summit; ministers, a ministerial meeting
             event_type, reports_event = principals, True
             type_confidence = max(type_confidence, PRINCIPALS_CONFIDENCE)
-    leaders = {p.name for p, _ in participants if p.role and cues.leader_role.search(fold(p.role))}
-    inside = taking_part(participation_scores(text, language, people, {p.name: p.role for p, _ in participants},
-                                              present=leaders if event_type == "summit" else set(),
-                                              principals=leaders if event_type in MEETING_GUESSES else set()))
-    speaker = main_speaker(quotes) if event_type == "speech" else None
-    if speaker in inside:
-        inside = {speaker}  # a speech is its speaker's: the others it names are its subject or audience
     round_number, round_confidence = (
         extract_round(text, language, is_place=lambda name: _is_place(gazetteer, name))
         if event_type in NUMBERED_TYPES else (None, 1.0))
@@ -87,6 +81,7 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         hosts = find_summit_hosts(text, actors, cues) if event_type == "summit" else set()
         mediators = find_mediators(text, actors, participants, cues, gazetteer)
         parties = choose_parties(party_scores, event_type, location.country, hosts, mediators)
+    inside = _taking_part(text, language, people, participants, event_type, parties, quotes, cues, gazetteer)
     return EventFrame(
         reports_event=reports_event,  # False: no event of the vocabulary (sport, markets, party politics)
         event_type=event_type,
@@ -109,6 +104,25 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
             "participants": 1.0 if participants else 0.0,
         },
     )
+
+
+def _taking_part(text: str, language: str, people: list[PersonSpan], participants: list[tuple[Participant, bool]],
+                 event_type: str, parties: list[str], quotes: list[Quote], cues: Cues, gazetteer: Gazetteer) -> set[str]:
+    """Who took part. At a summit the leaders named are there; at a ministerial meeting the ministers
+    of its parties (of every state, when an organisation's ministers meet: "G20 foreign ministers");
+    leaders whose delegations or ministers meet only when their own clause says so; a speech is its
+    speaker's, the others it names are its subject or audience."""
+    leaders = {p.name for p, _ in participants if p.role and cues.leader_role.search(fold(p.role))}
+    present = leaders if event_type == "summit" else set()
+    if event_type == "ministerial_meeting":
+        every_state = any(code in gazetteer.intergovernmental for code in parties)
+        present = {p.name for p, _ in participants if p.party and p.role and minister_role().search(fold(p.role))
+                   and (every_state or p.party in parties)}
+    inside = taking_part(participation_scores(text, language, people, {p.name: p.role for p, _ in participants},
+                                              present=present,
+                                              principals=leaders if event_type in MEETING_GUESSES else set()))
+    speaker = main_speaker(quotes) if event_type == "speech" else None
+    return {speaker} if speaker in inside else inside
 
 
 def _is_place(gazetteer: Gazetteer, name: str) -> bool:

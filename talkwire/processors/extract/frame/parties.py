@@ -159,7 +159,7 @@ def principals_meeting(participants: list[tuple[Participant, bool]], first_offse
     lead = fold(" ".join(s.text for s in sentences if s.paragraph <= LEAD_PARAGRAPHS))
     if cues.delegation.search(lead):
         return None
-    for event_type, role in (("summit", cues.leader_role), ("ministerial_meeting", _minister_role())):
+    for event_type, role in (("summit", cues.leader_role), ("ministerial_meeting", minister_role())):
         parties = {p.party for p, _ in participants
                    if p.party and p.role and role.search(fold(p.role)) and _in_lead(first_offset.get(p.name), sentences)}
         if len(parties) >= 2:
@@ -168,7 +168,7 @@ def principals_meeting(participants: list[tuple[Participant, bool]], first_offse
 
 
 @cache
-def _minister_role() -> re.Pattern[str]:
+def minister_role() -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{load_rule_data('event_types')['minister_roles']})(?!\w)")
 
 
