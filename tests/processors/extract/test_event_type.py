@@ -139,6 +139,10 @@ def test_ministers_on_the_phone_hold_a_call_not_a_meeting(text, language):
      "for an hour ahead of the summit.", "en", "ministerial_meeting"),
     ("Les ministres du G20 réunis à Rio\n\nLes chefs de la diplomatie se sont retrouvés à la veille du sommet.",
      "fr", "ministerial_meeting"),
+    # ... nor is an event a report dates itself from
+    ("Trump and Putin discuss Syria safe zones in first call since missile strike\n\nThe two leaders discussed the "
+     "war in Syria on Tuesday, the Kremlin said, after weeks of tension over the U.S. missile strike.", "en",
+     "phone_call"),
 ])
 def test_types_of_other_processes(text, language, expected):
     assert classify_event_type(text, language)[0] == expected
