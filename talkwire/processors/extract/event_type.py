@@ -84,9 +84,19 @@ def _aside(language: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{words})(?:\W+[\w'-]+){{0,2}}\W*$", re.IGNORECASE)
 
 
-def _is_aside(sentence: Sentence, start: int, language: str) -> bool:
-    window = load_rule_data("event_types")["aside_window_chars"]
-    return bool(_aside(language).search(sentence.text[max(0, start - window) : start]))
+@cache
+def _topic(language: str) -> re.Pattern[str]:
+    """Words that make an event named right after them the topic of talks ("accord sur un échange")."""
+    words = "|".join(load_rule_data("event_types")["topic_before"][language])
+    return re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+
+
+def _is_aside(name: str, sentence: Sentence, start: int, language: str) -> bool:
+    config = load_rule_data("event_types")
+    text = sentence.text
+    return bool(_aside(language).search(text[max(0, start - config["aside_window_chars"]) : start])) or (
+        name in config["topic_types"]
+        and bool(_topic(language).search(text[max(0, start - config["topic_window_chars"]) : start])))
 
 
 def _is_denied(name: str, sentence: Sentence, start: int, language: str) -> bool:
@@ -113,7 +123,7 @@ def event_type_scores(text: str, language: str) -> TypeEvidence:
                     if _is_denied(name, sentence, match.start(), language):
                         continue
                     background = is_background(clause_at(sentence, match.start()), language) or _is_aside(
-                        sentence, match.start(), language)
+                        name, sentence, match.start(), language)
                     factor = config["background_factor"] if background else 1.0
                     total[name] += weight * factor * zone_weight(sentence.paragraph)
                     if sentence.paragraph <= _LEAD_PARAGRAPH and not background:

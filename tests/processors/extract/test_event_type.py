@@ -139,6 +139,10 @@ def test_ministers_on_the_phone_hold_a_call_not_a_meeting(text, language):
      "for an hour ahead of the summit.", "en", "ministerial_meeting"),
     ("Les ministres du G20 réunis à Rio\n\nLes chefs de la diplomatie se sont retrouvés à la veille du sommet.",
      "fr", "ministerial_meeting"),
+    # an exchange the talks are about is no exchange taking place; one taking place is
+    ("Yemen foes negotiate prisoner swap in Switzerland\n\nThe two sides are negotiating the release of detainees "
+     "in Glion.", "en", "negotiation_round"),
+    ("Russie et Ukraine échangent des prisonniers\n\nUn échange de prisonniers a eu lieu samedi.", "fr", "other"),
     # ... nor is an event a report dates itself from
     ("Trump and Putin discuss Syria safe zones in first call since missile strike\n\nThe two leaders discussed the "
      "war in Syria on Tuesday, the Kremlin said, after weeks of tension over the U.S. missile strike.", "en",
