@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from talkwire.processors.cluster.block_state import DECODED_CACHE_SIZE
 from talkwire.processors.cluster.reports import report_url
+from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.extract.event_type import NO_VENUE_TYPES
 from talkwire.processors.records import (
     ArticleFeatures,
@@ -71,7 +72,8 @@ def build_event(
     place = _vote(place_votes, lambda v: (v.frame.location.place, v.frame.location.region) if v.frame.location.place else None)[0]
     day = decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date and f.date_precision == "day" else None)
     when = day or decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date else None)
-    round_number = decide("round", lambda f: f.round)
+    # an event of a type without rounds (a call) has none, whatever a report typed otherwise numbered
+    round_number = decide("round", lambda f: f.round) if event_kinds()[event_type].numbered else None
     outcomes = _labels_backed(votes, lambda f: f.outcomes, OUTCOME_SHARE)
     for name, labels in (("parties", parties), ("outcomes", outcomes)):
         backing = [v for v in votes if set(getattr(v.frame, name)) & set(labels)]

@@ -127,3 +127,12 @@ def test_a_shortened_name_is_the_person_the_other_reports_name_in_full():
     assert [p.name for p in event.participants] == ["Ali Bagheri Kani"]
     event = event_of(negotiator("a", 8, "Abbas"), negotiator("b", 9, "Abbas Araghchi"))
     assert sorted(p.name for p in event.participants) == ["Abbas", "Abbas Araghchi"]
+
+
+def test_an_event_of_a_type_without_rounds_has_none_whatever_a_report_numbered():
+    """A report of a call that read the eighth round of the talks it was about as its own round."""
+    calls = [EventFrame(event_type="phone_call", parties=["FR", "IR"]) for _ in range(2)]
+    misread = EventFrame(event_type="negotiation_round", parties=["FR", "IR"], round=8)
+    roster, items = members(*calls, misread)
+    event = build_event("ev-1", roster, items, Limits())
+    assert event.event_type == "phone_call" and event.round is None

@@ -37,6 +37,8 @@ from talkwire.processors.extract.rounds import extract_round
         # records, not places in the series
         ("Delegations met on Monday, the first talks since March.", "en", None),
         ("It was the first round of talks to be hosted by Norway.", "en", None),
+        ("It is the first round of such talks to be hosted by Qatar.", "en", None),
+        ("C'est le premier cycle de ces discussions à être accueilli par le Qatar.", "fr", None),
         ("Le premier cycle de négociations à se tenir en Afrique s'est ouvert.", "fr", None),
         ("The leaders held their first face-to-face in three weeks.", "en", None),
         ("Les deux hommes ont eu leur premier face-à-face depuis trois semaines.", "fr", None),
