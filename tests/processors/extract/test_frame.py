@@ -397,3 +397,11 @@ def test_the_ministers_of_an_organisations_ministerial_meeting_take_part():
                    "appelé à la fin de la guerre.", "fr")
     assert frame.event_type == "ministerial_meeting" and "G20" in frame.parties, frame
     assert {"Retno Marsudi", "Antony Blinken"} <= {p.name for p in frame.participants}
+
+
+def test_a_country_before_talks_is_their_matter_a_city_their_venue():
+    frame = _frame("Damascus announces Idlib truce as Syria talks open in Nur-Sultan\n\nNUR-SULTAN — The Syrian army "
+                   "said on Thursday it would observe a ceasefire, as a new round of talks on Syria opened.", "en")
+    assert (frame.location.place, frame.location.country) == ("Astana", "KZ")
+    frame = _frame("Istanbul talks end without a deal\n\nRussian and Ukrainian negotiators ended their talks.", "en")
+    assert frame.location.country == "TR"

@@ -60,14 +60,15 @@ def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer) -
 
 
 def _venue_weight(text: str, ent: Span, cues: Cues, entry: GazetteerEntry, sentences: list[Sentence]) -> float:
-    """How surely the mention names a venue: 2 for "sommet de X"/"X summit", 1 after "à"/"in",
+    """How surely the mention names a venue: 2 for "sommet de X"/"X summit" (a city's), 1 after "à"/"in",
     WEAK_VENUE for a place opening the title ("Krementchouk, la ville sous le choc"), else 0."""
     before = context_before(text, ent.start_char)
     after = text[ent.end_char:ent.end_char + 30]
     if ends_with(before, cues.non_venue) or re.match(r"['’]s?\b", after):  # "at Ukraine's request"
         return 0.0
     next_word = re.match(r"\W*(\w*)", fold(after)).group(1)
-    if ends_with(before, cues.venue_before) or next_word in cues.venue_after:
+    # "Istanbul talks" names the venue; "Syria talks" the matter of the talks
+    if ends_with(before, cues.venue_before) or (next_word in cues.venue_after and entry.kind == "place"):
         return 2.0
     if ends_with(before, cues.venue):
         return 1.0
