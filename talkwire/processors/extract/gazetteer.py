@@ -69,6 +69,7 @@ class Gazetteer:
     lexicon: dict[str, Any] = field(default_factory=dict)
     surname_names: list[str] = field(default_factory=list)  # country names that are also surnames
     intergovernmental: set[str] = field(default_factory=set)  # codes of organisations of states (UN, EU, AU...)
+    seats: set[str] = field(default_factory=set)  # folded names of seats of power (Élysée, Kremlin): a state's entry
     # state -> the sides opposing its government, each as (cue word, code, years): organisations.yaml's `opposes`
     opponents: dict[str, list[DatedRole]] = field(default_factory=dict)
 
@@ -186,6 +187,7 @@ def _add_countries(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
         gazetteer.add(GazetteerEntry("country", code, names[-1]), names)
     for code, names in data.get("seats", {}).items():
         gazetteer.add(GazetteerEntry("country", code, gazetteer.entries[f"country:{code}"].name), names)
+        gazetteer.seats.update(fold(name) for name in names)
 
 
 def _add_demonyms(gazetteer: Gazetteer, code: str, forms: dict[str, list[str]]) -> None:

@@ -405,3 +405,21 @@ def test_a_country_before_talks_is_their_matter_a_city_their_venue():
     assert (frame.location.place, frame.location.country) == ("Astana", "KZ")
     frame = _frame("Istanbul talks end without a deal\n\nRussian and Ukrainian negotiators ended their talks.", "en")
     assert frame.location.country == "TR"
+
+
+def test_the_venue_is_the_country_its_mentions_place_the_event_in_most():
+    """'Zones in Syria' and 'the ceremony in Kazakhstan' weigh the same in the lead: the dateline
+    tips it, as every mention of a country's places adds up."""
+    frame = _frame("Russia, Iran, Turkey sign safe-zone plan\n\nASTANA, Kazakhstan (Reuters) - Russia, Iran and Turkey "
+                   "signed a memorandum on Thursday to set up de-escalation zones in Syria, but rebels stormed out of "
+                   "the signing ceremony in Kazakhstan.", "en")
+    assert frame.location.country == "KZ", frame.location
+
+
+def test_a_country_after_a_french_dative_is_no_venue_but_a_seat_of_power_is():
+    frame = _frame("Les Vingt-Sept accordent à l'Ukraine le statut de candidat\n\nBRUXELLES (AFP) - Les dirigeants de "
+                   "l'UE ont accordé jeudi à l'Ukraine le statut de pays candidat.", "fr")
+    assert frame.location.country == "BE", frame.location
+    frame = _frame("Sommet à l'Élysée\n\nFrançois Hollande accueille vendredi à l'Élysée Angela Merkel et Vladimir "
+                   "Poutine pour un sommet.", "fr")
+    assert frame.location.country == "FR", frame.location

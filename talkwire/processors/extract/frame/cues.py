@@ -43,6 +43,7 @@ class Cues:
     event_nouns: frozenset[str]
     conjunctions: tuple[str, ...]
     non_venue: Endings
+    non_venue_country: Endings
     venue_before: Endings
     venue_after: tuple[str, ...]
     role_breakers: frozenset[str]
@@ -78,7 +79,8 @@ def frame_cues(gazetteer: Gazetteer, language: str) -> Cues:
 
     return Cues(endings("party_cues"), endings("non_party_cues"), endings("venue_cues"), folded("actor_nouns"),
                  folded("role_nouns"), frozenset(folded("event_nouns")), folded("conjunctions"),
-                 endings("non_venue_cues"), endings("venue_compounds_before"), folded("venue_compounds_after"),
+                 endings("non_venue_cues"), endings("non_venue_country_cues"), endings("venue_compounds_before"),
+                 folded("venue_compounds_after"),
                  frozenset(folded("role_breakers")),
                  frozenset(folded("role_qualifiers")) | frozenset(gazetteer.demonyms.get(language, {})) | {"s"},
                  frozenset(folded("posted_to")),

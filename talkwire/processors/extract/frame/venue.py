@@ -23,12 +23,14 @@ _DATELINE_WORDS = re.compile(r"\A([A-ZÀ-Ý][\w'’ .-]{1,40}?)(?=\s*(?:,|\(|[-�
 
 def find_location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sentence], cues: Cues, event_type: str
               ) -> tuple[Location, float]:
-    """The best-scored venue; a country is refined to the best venue named inside it."""
+    """The venue of the country whose mentions score most together (a dateline then tips "zones in
+    Syria" against "the ceremony in Kazakhstan"): its best-scored mention, a country refined to the
+    best venue named inside it."""
     if event_type in NO_VENUE_TYPES:
         return Location(), 1.0
     candidates: list[tuple[float, GazetteerEntry]] = []
     ents = doc_ents(doc)
-    mentions = [(ent.start_char, entry, _venue_weight(text, ent, cues, entry, sentences))
+    mentions = [(ent.start_char, entry, _venue_weight(text, ent, cues, entry, sentences, gazetteer))
                 for ent in ents if (entry := _place_or_country(ents, ent, gazetteer))]
     mentions += _dateline(text, sentences, gazetteer)
     for start, entry, venue_weight in mentions:
@@ -41,13 +43,21 @@ def find_location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sen
         candidates.append((score * (1.5 if entry.kind == "place" else 1.0), entry))
     if not candidates:
         return Location(), 0.0
-    score, entry = max(candidates, key=lambda c: c[0])  # the first of equals: max keeps the earliest
+    by_country: dict[str, float] = {}
+    for score, entry in candidates:
+        by_country[_country_key(entry)] = by_country.get(_country_key(entry), 0.0) + score
+    score, entry = max(candidates, key=lambda c: (by_country[_country_key(c[1])], c[0]))  # max keeps the earliest
     if entry.kind == "country":
         inside = [c for c in candidates if c[1].kind == "place" and c[1].country == entry.canonical]
         if not inside:
             return Location(country=entry.canonical), score
         entry = max(inside, key=lambda c: c[0])[1]
     return Location(place=entry.name, region=entry.region, country=entry.country), score
+
+
+def _country_key(entry: GazetteerEntry) -> str:
+    """The country a venue candidate is in (an unknown place in no known country: itself)."""
+    return entry.canonical if entry.kind == "country" else entry.country or f"place:{entry.canonical}"
 
 
 def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer) -> GazetteerEntry | None:
@@ -59,13 +69,16 @@ def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer) -
     return entry if entry and entry.kind in ("place", "country") else None
 
 
-def _venue_weight(text: str, ent: Span, cues: Cues, entry: GazetteerEntry, sentences: list[Sentence]) -> float:
+def _venue_weight(text: str, ent: Span, cues: Cues, entry: GazetteerEntry, sentences: list[Sentence],
+                  gazetteer: Gazetteer) -> float:
     """How surely the mention names a venue: 2 for "sommet de X"/"X summit" (a city's), 1 after "à"/"in",
     WEAK_VENUE for a place opening the title ("Krementchouk, la ville sous le choc"), else 0."""
     before = context_before(text, ent.start_char)
     after = text[ent.end_char:ent.end_char + 30]
     if ends_with(before, cues.non_venue) or re.match(r"['’]s?\b", after):  # "at Ukraine's request"
         return 0.0
+    if entry.kind == "country" and fold(ent.text) not in gazetteer.seats and cues.non_venue_country.end(before):
+        return 0.0  # "accordé à l'Ukraine" (but "à l'Élysée")
     next_word = re.match(r"\W*(\w*)", fold(after)).group(1)
     # "Istanbul talks" names the venue; "Syria talks" the matter of the talks
     if ends_with(before, cues.venue_before) or (next_word in cues.venue_after and entry.kind == "place"):
