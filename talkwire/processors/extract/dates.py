@@ -24,6 +24,7 @@ from talkwire.processors.extract.rule_text import (
     Sentence,
     alternation,
     clause_at,
+    cue_pattern,
     has_cue,
     load_rule_data,
     lookup_word,
@@ -187,6 +188,17 @@ def _weekday_direction(match: re.Match[str], lexicon: _Lexicon, clause: str, lan
     return "future" if has_cue(clause, "preview", language) else "nearest"
 
 
+def _own_clause(sentence: Sentence, offset: int, language: str) -> str:
+    """The clause holding sentence-relative ``offset``, on its side of a reported clause's opening
+    word: in "a annoncé jeudi que la délégation est attendue vendredi" each weekday has its own verb."""
+    clause = clause_at(sentence, offset)
+    relative = offset - sentence.text.rfind(clause, 0, offset + 1)
+    opening = list(cue_pattern("reported_clause", language).finditer(clause))
+    start = max((m.end() for m in opening if m.end() <= relative), default=0)
+    end = min((m.start() for m in opening if m.start() >= relative), default=len(clause))
+    return clause[start:end]
+
+
 def _resolve_weekday(weekday: int, direction: str, day: date) -> date:
     back = (day.weekday() - weekday) % 7
     if direction == "past":
@@ -201,7 +213,7 @@ def _resolve_weekday(weekday: int, direction: str, day: date) -> date:
 
 def _weekday_mention(match, lexicon, publication, sentence, language) -> DateMention:
     weekday = lookup_word(lexicon.weekdays, match["weekday"])
-    direction = _weekday_direction(match, lexicon, clause_at(sentence, match.start()).lower(), language)
+    direction = _weekday_direction(match, lexicon, _own_clause(sentence, match.start(), language).lower(), language)
     if publication.day:
         resolved = _resolve_weekday(weekday, direction, publication.day)
         return DateMention(text=match.group(), offset=match.start(), date=resolved.isoformat(), precision="day")
@@ -358,7 +370,13 @@ def _is_preview(mentions: list[DateMention], sentences: list[Sentence], language
     if has_cue(" ".join(s.text for s in title), "preview", language):
         return True
     lead = next((s for s in sentences if s.paragraph == 1), None)  # "s'apprête à accueillir lundi le sommet"
-    return lead is not None and has_cue(lead.text, "preview", language) and not has_cue(lead.text, "past", language)
+    return lead is not None and has_cue(lead.text, "preview", language) and not _told_as_done(lead.text, language)
+
+
+def _told_as_done(text: str, language: str) -> bool:
+    """A past tense in ``text`` other than the news's own reporting verb ("a annoncé jeudi que")."""
+    reporting = cue_pattern("reporting", language).pattern
+    return any(not reporting.match(text, match.start()) for match in cue_pattern("past", language).finditer(text))
 
 
 def _publication_date(publication: Publication) -> EventDate:

@@ -115,6 +115,12 @@ def test_only_a_future_plan_falls_back_to_publication_day():
     ("Deal reached on the eve of Tuesday's vote\n\nThe leaders agreed on Thursday on a text.", "en", "2022-03-03"),
     ("Paris se barricade\n\nLa capitale s'apprête à accueillir lundi le sommet, mercredi déjà bouclé par la police.",
      "fr", "2022-03-07"),  # the lead announces it
+    # ... even when it tells who announced it ("a annoncé jeudi que"), but not when the lead's news is
+    # an announcement done ("ont annoncé jeudi soir un accord", with a vote planned for Friday)
+    ("Maduro envoie son fils à Mexico\n\nLe président a annoncé jeudi que son fils ferait partie de la délégation "
+     "attendue vendredi à Mexico pour l'ouverture des négociations.", "fr", "2022-03-04"),
+    ("Accord de dernière minute à Strasbourg\n\nLes deux dirigeants ont annoncé jeudi soir un accord, avant un vote "
+     "prévu vendredi.", "fr", "2022-03-03"),
 ])
 def test_a_preview_is_dated_to_the_event_it_announces(text, language, expected):
     assert event_date(text, language).date == expected
