@@ -423,3 +423,10 @@ def test_a_country_after_a_french_dative_is_no_venue_but_a_seat_of_power_is():
     frame = _frame("Sommet à l'Élysée\n\nFrançois Hollande accueille vendredi à l'Élysée Angela Merkel et Vladimir "
                    "Poutine pour un sommet.", "fr")
     assert frame.location.country == "FR", frame.location
+
+
+def test_an_embassy_moved_to_a_city_does_not_place_the_meeting_there():
+    frame = _frame("Serbia and Kosovo sign economic deal\n\nWASHINGTON (AP) — The leaders of Serbia and Kosovo signed "
+                   "commitments on Friday, and Serbia agreed to move its embassy in Israel to Jerusalem. Kosovo is to open "
+                   "an embassy in Jerusalem.", "en")
+    assert frame.location.country == "US", frame.location
