@@ -24,6 +24,7 @@ from talkwire.processors.extract.rule_text import (
     Sentence,
     alternation,
     clause_at,
+    clause_span,
     cue_pattern,
     has_cue,
     load_rule_data,
@@ -191,8 +192,8 @@ def _weekday_direction(match: re.Match[str], lexicon: _Lexicon, clause: str, lan
 def _own_clause(sentence: Sentence, offset: int, language: str) -> str:
     """The clause holding sentence-relative ``offset``, on its side of a reported clause's opening
     word: in "a annoncé jeudi que la délégation est attendue vendredi" each weekday has its own verb."""
-    clause = clause_at(sentence, offset)
-    relative = offset - sentence.text.rfind(clause, 0, offset + 1)
+    clause_start, clause_end = clause_span(sentence, offset)
+    clause, relative = sentence.text[clause_start:clause_end], offset - clause_start
     opening = list(cue_pattern("reported_clause", language).finditer(clause))
     start = max((m.end() for m in opening if m.end() <= relative), default=0)
     end = min((m.start() for m in opening if m.start() >= relative), default=len(clause))

@@ -261,6 +261,12 @@ def rule_confidence(best: float, total: float) -> float:
 
 def clause_at(sentence: Sentence, offset: int) -> str:
     """The clause of ``sentence`` (between commas, colons, dashes…) holding sentence-relative ``offset``."""
+    start, end = clause_span(sentence, offset)
+    return sentence.text[start:end]
+
+
+def clause_span(sentence: Sentence, offset: int) -> tuple[int, int]:
+    """The sentence-relative (start, end) of the clause holding ``offset`` (see ``clause_at``)."""
     starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence.text) if m.end() <= offset]
     following = _CLAUSE_BREAK.search(sentence.text, offset)
-    return sentence.text[starts[-1] : following.start() if following else len(sentence.text)]
+    return starts[-1], following.start() if following else len(sentence.text)
