@@ -213,7 +213,7 @@ def _fuller_names(identities: set[str]) -> dict[str, str]:
     fuller = {}
     for identity, short in words.items():
         if len(short) >= 2:
-            longer = [other for other, full in words.items() if len(full) > len(short) and full[:len(short)] == short]
+            longer = [other for other, full in words.items() if _shortens(short, full)]
             if longer:
                 fuller[identity] = max(longer, key=lambda other: (len(words[other]), other))
     return fuller
@@ -221,8 +221,12 @@ def _fuller_names(identities: set[str]) -> dict[str, str]:
 
 def _full(name: str, identity: str) -> str:
     """The name as voted, unless it is a shortened form of the person's full name."""
-    short, full = _folded(name).split(), _folded(identity).split()
-    return identity if len(short) < len(full) and full[:len(short)] == short else name
+    return identity if _shortens(_folded(name).split(), _folded(identity).split()) else name
+
+
+def _shortens(short: list[str], full: list[str]) -> bool:
+    """Whether the words of ``short`` begin the longer ``full`` ("ali bagheri", "ali bagheri kani")."""
+    return len(short) < len(full) and full[:len(short)] == short
 
 
 def _in_event_language(votes: list[_Vote], language: str | None, field_of,
@@ -239,8 +243,8 @@ def _in_event_language(votes: list[_Vote], language: str | None, field_of,
             if not value:
                 continue
             key = _folded(value)
+            identity = fuller.get(person.identity, person.identity)
             for tally in (overall, in_language) if vote.language == language else (overall,):
-                identity = fuller.get(person.identity, person.identity)
                 entry = tally.setdefault(identity, {}).setdefault(key, [0.0, index, value])
                 entry[0] += vote.weight
     return {name: min(options.values(), key=lambda e: (-e[0], e[1]))[2] for name, options in (overall | in_language).items()}

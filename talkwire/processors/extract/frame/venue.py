@@ -6,6 +6,7 @@ dateline ("MADRID (AFP) -") is a weak venue.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from spacy.tokens import Doc, Span
 
@@ -43,9 +44,9 @@ def find_location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sen
         candidates.append((score * (1.5 if entry.kind == "place" else 1.0), entry))
     if not candidates:
         return Location(), 0.0
-    by_country: dict[str, float] = {}
+    by_country: Counter[str] = Counter()
     for score, entry in candidates:
-        by_country[_country_key(entry)] = by_country.get(_country_key(entry), 0.0) + score
+        by_country[_country_key(entry)] += score
     score, entry = max(candidates, key=lambda c: (by_country[_country_key(c[1])], c[0]))  # max keeps the earliest
     if entry.kind == "country":
         inside = [c for c in candidates if c[1].kind == "place" and c[1].country == entry.canonical]
