@@ -108,3 +108,14 @@ def test_every_code_used_anywhere_is_a_known_state_or_organisation() -> None:
 def test_every_organisation_code_is_documented() -> None:
     documented = (ROOT / "docs" / "codes.md").read_text("utf-8")
     assert not [code for code in _organisation_codes() if f"| `{code}` |" not in documented]
+
+
+def test_groupings_stand_for_known_codes_and_are_no_party_codes() -> None:
+    groupings = load_data("gazetteer/groupings.yaml")
+    codes = [grouping["code"] for grouping in groupings]
+    states, territories = _states_and_territories()
+    assert len(codes) == len(set(codes)) and not set(codes) & (states | territories | _organisation_codes())
+    for grouping in groupings:
+        assert len(grouping["members"]) >= 2 and set(grouping["members"]) <= states | _organisation_codes(), grouping
+    documented = (ROOT / "docs" / "codes.md").read_text("utf-8")
+    assert not [code for code in codes if f"| `{code}` |" not in documented]

@@ -11,6 +11,7 @@ from talkwire.processors.cluster.block_state import DECODED_CACHE_SIZE
 from talkwire.processors.cluster.reports import report_url
 from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.extract.event_type import NO_VENUE_TYPES
+from talkwire.processors.extract.gazetteer import fold
 from talkwire.processors.records import (
     ArticleFeatures,
     ArticleRef,
@@ -183,17 +184,17 @@ def _participants(votes: list[_Vote], language: str | None) -> tuple[list[Partic
     took_part: dict[str, float] = {}
     named: dict[str, float] = {}
     first: dict[str, Participant] = {}
-    fuller = _fuller_names({person.identity for vote in votes for person, _ in _people(vote)})
+    person_key = _person_keys({person.identity for vote in votes for person, _ in _people(vote)})
     for vote in votes:
         for person, in_room in _people(vote):
-            key = fuller.get(person.identity, person.identity)
+            key = person_key.get(person.identity, person.identity)
             named[key] = named.get(key, 0.0) + vote.weight
             took_part[key] = took_part.get(key, 0.0) + (vote.weight if in_room else 0.0)
             first.setdefault(key, person)
     ranked = sorted(named, key=lambda key: (-took_part[key], -named[key], key))
     inside = {key for key in ranked if took_part[key] and 2 * took_part[key] >= named[key]}
-    roles = _in_event_language(votes, language, lambda person: person.role, fuller)
-    names = _in_event_language(votes, language, lambda person: person.name, fuller) if language != "en" else {}
+    roles = _in_event_language(votes, language, lambda person: person.role, person_key)
+    names = _in_event_language(votes, language, lambda person: person.name, person_key) if language != "en" else {}
     cards = {key: first[key].model_copy(update={"role": roles.get(key), "name": _full(names.get(key, key), key),
                                                 "canonical": first[key].canonical and key})
              for key in ranked}
@@ -206,22 +207,25 @@ def _people(vote: _Vote) -> list[tuple[Participant, bool]]:
     return [*((p, True) for p in vote.frame.participants), *((p, False) for p in vote.frame.mentioned)]
 
 
-def _fuller_names(identities: set[str]) -> dict[str, str]:
-    """Each name of two words or more that begins a longer name of the event -> the longest such
-    ("Ali Bagheri" -> "Ali Bagheri Kani"): one person, as some reports shorten their name."""
-    words = {identity: _folded(identity).split() for identity in identities}
-    fuller = {}
+def _person_keys(identities: set[str]) -> dict[str, str]:
+    """Each name -> the key of its person: the longest name of the event that a name of two words or
+    more begins ("Ali Bagheri" -> "Ali Bagheri Kani": some reports shorten it), one spelling for names
+    that differ only by accents or case ("Juan Guaido", "Juan Guaidó": the accented one)."""
+    words = {identity: fold(identity).split() for identity in identities}
+    spelling: dict[tuple[str, ...], str] = {}
+    for identity in sorted(identities, key=lambda name: (name.isascii(), name)):
+        spelling.setdefault(tuple(words[identity]), identity)
+    keys = {}
     for identity, short in words.items():
-        if len(short) >= 2:
-            longer = [other for other, full in words.items() if _shortens(short, full)]
-            if longer:
-                fuller[identity] = max(longer, key=lambda other: (len(words[other]), other))
-    return fuller
+        longer = [other for other, full in words.items() if len(short) >= 2 and _shortens(short, full)]
+        person = max(longer, key=lambda other: (len(words[other]), other)) if longer else identity
+        keys[identity] = spelling[tuple(words[person])]
+    return keys
 
 
 def _full(name: str, identity: str) -> str:
     """The name as voted, unless it is a shortened form of the person's full name."""
-    return identity if _shortens(_folded(name).split(), _folded(identity).split()) else name
+    return identity if _shortens(fold(name).split(), fold(identity).split()) else name
 
 
 def _shortens(short: list[str], full: list[str]) -> bool:
@@ -230,7 +234,7 @@ def _shortens(short: list[str], full: list[str]) -> bool:
 
 
 def _in_event_language(votes: list[_Vote], language: str | None, field_of,
-                       fuller: dict[str, str]) -> dict[str, str]:
+                       person_key: dict[str, str]) -> dict[str, str]:
     """Each person's name or role by the weighted vote of the reports in the event's language that
     give one (else of all reports), case aside; ties: earliest, spelt as its earliest voter wrote
     it. A report in another language cannot change it, so it does not flip between languages from
@@ -243,7 +247,7 @@ def _in_event_language(votes: list[_Vote], language: str | None, field_of,
             if not value:
                 continue
             key = _folded(value)
-            identity = fuller.get(person.identity, person.identity)
+            identity = person_key.get(person.identity, person.identity)
             for tally in (overall, in_language) if vote.language == language else (overall,):
                 entry = tally.setdefault(identity, {}).setdefault(key, [0.0, index, value])
                 entry[0] += vote.weight

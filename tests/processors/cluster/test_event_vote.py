@@ -129,6 +129,12 @@ def test_a_shortened_name_is_the_person_the_other_reports_name_in_full():
     assert sorted(p.name for p in event.participants) == ["Abbas", "Abbas Araghchi"]
 
 
+def test_names_that_differ_only_by_accents_are_one_person_spelt_with_them():
+    event = event_of(negotiator("a", 8, "Juan Guaido", "en"), negotiator("b", 9, "Juan Guaidó"),
+                     negotiator("c", 10, "Juan Guaido", "en"))
+    assert [p.name for p in event.participants] == ["Juan Guaidó"]
+
+
 def test_an_event_of_a_type_without_rounds_has_none_whatever_a_report_numbered():
     """A report of a call that read the eighth round of the talks it was about as its own round."""
     calls = [EventFrame(event_type="phone_call", parties=["FR", "IR"]) for _ in range(2)]

@@ -191,6 +191,48 @@ def test_a_mediator_is_no_party_to_the_talks_it_mediates(text, language):
     assert len(frame.parties) == 2
 
 
+@pytest.mark.parametrize("text, language, negotiators", [
+    ("Soudan : les pourparlers reprennent à Djeddah\n\nL'armée soudanaise et les paramilitaires ont repris samedi "
+     "leurs pourparlers à Djeddah, ont annoncé l'Arabie saoudite et les États-Unis, médiateurs des pourparlers.", "fr",
+     {"SD", "RSF"}),
+    ("Sudan talks resume in Jeddah\n\nDelegations of Sudan's army and the RSF resumed talks on Saturday in Jeddah, "
+     "in the Saudi city where Washington and Riyadh have been brokering the negotiations.", "en", {"SD", "RSF"}),
+    ("Sudan truce talks after Saudi-US mediation\n\nThe Sudanese army and the Rapid Support Forces held talks on "
+     "Monday in Jeddah after Saudi-US mediation.", "en", {"SD", "RSF"}),
+])
+def test_every_conjunct_of_a_mediator_mediates(text, language, negotiators):
+    frame = _frame(text, language, EventDate(date="2023-05-06", precision="day"))
+    assert frame.event_type == "negotiation_round"
+    assert set(frame.parties) == negotiators, frame.parties
+
+
+@pytest.mark.parametrize("text, language, parties", [
+    ("Sudan's warring sides sign a week-long truce in Jeddah\n\nThe Sudanese army and the Rapid Support Forces signed "
+     "a seven-day ceasefire on Saturday in Jeddah. The text was brokered by Saudi Arabia and the United States.", "en",
+     {"SD", "RSF"}),
+    ("L'Ukraine et la Russie signent à Istanbul un accord sur les céréales\n\nL'Ukraine et la Russie ont signé vendredi "
+     "à Istanbul, sous l'égide de l'ONU et de la Turquie, un accord sur les exportations de céréales. Le ministre russe "
+     "Sergueï Choïgou et le ministre ukrainien Oleksandr Koubrakov ont signé des documents identiques avec le ministre "
+     "turc de la Défense, Hulusi Akar, et le secrétaire général de l'ONU Antonio Guterres.", "fr", {"RU", "UA", "TR", "UN"}),
+])
+def test_a_signing_mediator_is_a_party_only_when_its_people_sign(text, language, parties):
+    frame = _frame(text, language, EventDate(date="2023-05-20", precision="day"))
+    assert frame.event_type == "agreement_signing"
+    assert set(frame.parties) == parties, frame.parties
+
+
+@pytest.mark.parametrize("text, language, parties", [
+    ("Les ministres du format Normandie réunis mardi à Paris\n\nLes chefs de la diplomatie du format Normandie se "
+     "sont retrouvés mardi à Paris pour discuter du cessez-le-feu.", "fr", {"DE", "FR", "RU", "UA"}),
+    ("Iran and P5+1 resume nuclear talks in Vienna\n\nIran and the P5+1 resumed talks on Tuesday in Vienna.", "en",
+     {"CN", "DE", "FR", "GB", "IR", "RU", "US"}),
+])
+def test_a_grouping_is_each_of_its_members_the_host_among_them(text, language, parties):
+    frame = _frame(text, language, EventDate(date="2015-02-24", precision="day"))
+    assert set(frame.parties) == parties, frame.parties
+    assert not {"NORMANDY", "P5+1"} & set(frame.parties)
+
+
 def test_the_attacker_of_an_incident_is_a_party():
     frame = _frame("Frappe meurtrière sur la gare de Kramatorsk\n\n"
                    "Un missile russe a frappé vendredi la gare de Kramatorsk, où des civils attendaient un train, "

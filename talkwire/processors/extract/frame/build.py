@@ -80,7 +80,11 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     else:
         hosts = find_summit_hosts(text, actors, cues) if event_type == "summit" else set()
         mediators = find_mediators(text, actors, participants, cues, gazetteer)
-        parties = choose_parties(party_scores, event_type, location.country, hosts, mediators)
+        if event_type == "agreement_signing":  # a mediator whose people sign is a signatory (the grain deal's UN)
+            inside = _taking_part(text, language, people, participants, event_type, [], quotes, cues, gazetteer)
+            mediators -= {p.party for p, _ in participants if p.name in inside}
+        grouped = {actor.code for actor in actors if actor.how == "member"}  # France, host of the Normandy format
+        parties = choose_parties(party_scores, event_type, location.country, hosts, mediators, grouped)
     inside = _taking_part(text, language, people, participants, event_type, parties, quotes, cues, gazetteer)
     return EventFrame(
         reports_event=reports_event,  # False: no event of the vocabulary (sport, markets, party politics)

@@ -26,14 +26,16 @@ WEAK_PARTY = 0.3
 NAMED_PARTY = 0.6  # a state/organisation named without any cue either way
 PARTY_THRESHOLD = 2.5
 PARTY_SHARE_OF_BEST = 0.3
-MAX_PARTIES = 6
+MAX_PARTIES = 8  # the P5+1 and Iran, with the EU coordinating
 HOST_SIGNATORY_SHARE = 0.5  # a signing's or summit's host that scores this close to the best takes part
 HOST_ACTING_TYPES = frozenset({"agreement_signing", "summit"})  # the host's leader signs/meets too
-MEDIATED_TYPES = frozenset({"negotiation_round", "ministerial_meeting", "phone_call"})  # talks a mediator is no party to
+# events a mediator is no party to (a signing's, unless it signs too)
+MEDIATED_TYPES = frozenset({"negotiation_round", "ministerial_meeting", "phone_call", "agreement_signing"})
 HOSTED_TYPES = HOST_ACTING_TYPES | {"negotiation_round", "ministerial_meeting"}  # meetings a host may only host
 BACKGROUND_FACTOR = 0.3  # a mention in a sentence about another event
 LEAD_PARAGRAPHS = 1  # title (0) and lead (1)
 _POSSESSIVE = re.compile(r"^'s?\s+(\w+(?:\s+\w+)?)")
+_HEAD_NOUN = re.compile(r"^(?:['’]s?)?\s+(\w+)")  # "Sudan's army", "Sudanese army"
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,9 @@ class _Actor:
     start: int
     end: int
     code: str
-    how: str  # "name", "metonym", "demonym", "opponent" ("l'opposition": see find_opponents), or
-    # "venue_apposition" ("Antalya, Turkey": a location only)
+    how: str  # "name", "metonym", "demonym", "opponent" ("l'opposition": see find_opponents), "member" (of a
+    # grouping named: "le format Normandie" is each of its members), or "venue_apposition" ("Antalya, Turkey":
+    # a location only)
 
 
 def find_actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer, surnames: set[str]) -> list[_Actor]:
@@ -62,7 +65,9 @@ def find_actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer, surnam
         if entry.kind in ("country", "organisation"):
             after_place = text[place_end:ent.start_char].strip(" ,") in ("", "en", "in") and place_end >= 0
             how = "venue_apposition" if after_place else "name"
-            actors.append(_Actor(ent.start_char, ent.end_char, entry.canonical, how))
+            codes = gazetteer.codes_of(entry)
+            how = "member" if how == "name" and codes != (entry.canonical,) else how
+            actors += [_Actor(ent.start_char, ent.end_char, code, how) for code in codes]
         elif entry.kind == "place" and entry.seat_of:
             actors.append(_Actor(ent.start_char, ent.end_char, entry.seat_of, "metonym"))
         place_end = ent.end_char if entry.kind == "place" else -1
@@ -139,6 +144,16 @@ def _actor_score(text: str, actor: _Actor, cues: Cues, attack: bool = False) -> 
     return WEAK_PARTY if actor.how == "opponent" else NAMED_PARTY  # the rebels the talks are about
 
 
+def _conjuncts(text: str, previous: _Actor, actor: _Actor, cues: Cues) -> bool:
+    """Whether only a conjunction joins two actors, past the first one's head noun ("Sudan's army and the
+    RSF", "the Sudanese army and the RSF")."""
+    between = text[previous.end:actor.start]
+    head = _HEAD_NOUN.match(between)
+    if head and fold(head.group(1)) in cues.actor_nouns:
+        between = between[head.end():]
+    return cues.joins(between)
+
+
 def first_offsets(people: list[PersonSpan]) -> dict[str, int]:
     first: dict[str, int] = {}
     for span in people:
@@ -189,7 +204,7 @@ def score_parties(text: str, actors: list[_Actor], participants: list[tuple[Part
     previous: tuple[_Actor, float] | None = None
     for actor in sorted(actors, key=lambda a: a.start):
         score = _actor_score(text, actor, cues, attack)
-        if previous and actor.how != "demonym" and cues.joins(text[previous[0].end:actor.start]):
+        if previous and actor.how != "demonym" and _conjuncts(text, previous[0], actor, cues):
             score = previous[1]  # "vers la Pologne et la Moldavie": a conjunct shares its head's standing
         scores[actor.code] = scores.get(actor.code, 0.0) + score * weight(actor.start)
         previous = (actor, score)
@@ -226,26 +241,22 @@ def find_summit_hosts(text: str, actors: list[_Actor], cues: Cues) -> set[str]:
     return hosts
 
 
-_MEDIATOR_LEAD = re.compile(r"^\W*(?:s\s+)?(?:(?:the|le|la|l|les)\s+)?")  # "Norway's mediation", "Qatar, the mediator"
+# What may stand between a mediator and the word after it that says so: "Norway's mediation", "Qatar, the
+# mediator", "Riyad et Washington, qui parrainent", "Washington and Riyadh have been brokering"
+_MEDIATOR_LEAD = re.compile(r"^\W*(?:s\s+)?(?:(?:qui|which|who|that)\s+)?(?:(?:ont|a|have|has)\s+)?(?:been\s+)?"
+                            r"(?:(?:the|le|la|l|les)\s+)?")
 
 
 def find_mediators(text: str, actors: list[_Actor], participants: list[tuple[Participant, bool]], cues: Cues,
                    gazetteer: Gazetteer) -> set[str]:
     """Codes the article shows mediating the talks ("sous l'égide de l'UE", "Norway-brokered",
-    "la médiation qatarie", a party's mediator or, for an organisation of states, its envoy); a
-    conjunct shares the cue ("brokered by Turkey and Saudi Arabia")."""
+    "la médiation qatarie", a party's mediator or, for an organisation of states, its envoy); the
+    conjuncts of a mediator share the cue, whichever of them it is next to ("brokered by Turkey and
+    Saudi Arabia", "l'Arabie saoudite et les États-Unis, médiateurs des pourparlers")."""
     found = set()
-    previous: tuple[_Actor, bool] | None = None
-    for actor in sorted(actors, key=lambda a: a.start):
-        before = context_before(text, actor.start)
-        after = _MEDIATOR_LEAD.sub("", fold(text[actor.end:actor.end + 40])).split(" ")[0]
-        last_before = ARTICLES.sub("", before).rstrip().split(" ")[-1]
-        demonym_cue = actor.how == "demonym" and last_before in cues.mediator_after
-        mediates = ends_with(before, cues.mediator) or after in cues.mediator_after or demonym_cue or (
-            previous is not None and previous[1] and cues.joins(text[previous[0].end:actor.start]))
-        if mediates:
-            found.add(actor.code)
-        previous = (actor, mediates)
+    for conjuncts in _conjunct_runs(text, sorted(actors, key=lambda a: a.start), cues):
+        if any(_mediator_cue(text, actor, cues) for actor in conjuncts):
+            found.update(actor.code for actor in conjuncts)
     for participant, has_role in participants:
         role = fold(participant.role) if participant.role and has_role else ""
         if participant.party and (cues.mediator_role.search(role) or (
@@ -254,12 +265,34 @@ def find_mediators(text: str, actors: list[_Actor], participants: list[tuple[Par
     return found
 
 
+def _conjunct_runs(text: str, actors: list[_Actor], cues: Cues) -> list[list[_Actor]]:
+    """The actors in text order, grouped into runs that only conjunctions join ("Riyad et Washington",
+    "Saudi-US")."""
+    runs: list[list[_Actor]] = []
+    for actor in actors:
+        between = text[runs[-1][-1].end:actor.start] if runs else ""
+        if runs and (cues.joins(between) or between in ("-", "/")):
+            runs[-1].append(actor)
+        else:
+            runs.append([actor])
+    return runs
+
+
+def _mediator_cue(text: str, actor: _Actor, cues: Cues) -> bool:
+    before = context_before(text, actor.start)
+    after = _MEDIATOR_LEAD.sub("", fold(text[actor.end:actor.end + 50])).split(" ")[0]
+    last_before = ARTICLES.sub("", before).rstrip().split(" ")[-1]
+    demonym_cue = actor.how == "demonym" and last_before in cues.mediator_after
+    return ends_with(before, cues.mediator) or after in cues.mediator_after or demonym_cue
+
+
 def choose_parties(scores: dict[str, float], event_type: str, host: str | None, summit_hosts: set[str],
-                   mediators: set[str] = frozenset()) -> list[str]:
+                   mediators: set[str] = frozenset(), grouped: set[str] = frozenset()) -> list[str]:
     """Codes scored as acting, then the event type's shape: a call has two ends, an organisation's
     summit is the organisation's, a mediator is no party to the talks it mediates while others are
     named (docs/labelling.md), and a host country only hosts a meeting when others meet on its
-    soil, unless its own leader signs or meets (a summit or signing where it scores near the best)."""
+    soil, unless its own leader signs or meets (a summit or signing where it scores near the best)
+    or it belongs to a grouping the text names (``grouped``: France hosting the Normandy format)."""
     if not scores:
         return []
     best = max(scores.values())
@@ -275,7 +308,8 @@ def choose_parties(scores: dict[str, float], event_type: str, host: str | None, 
     if event_type == "summit" and organisations:
         chosen = organisations
     others = [c for c in chosen if c != host]
-    host_acts = event_type in HOST_ACTING_TYPES and host in chosen and scores[host] >= HOST_SIGNATORY_SHARE * best
+    host_acts = host in grouped or (
+        event_type in HOST_ACTING_TYPES and host in chosen and scores[host] >= HOST_SIGNATORY_SHARE * best)
     if event_type in HOSTED_TYPES and len(others) >= 2 and not host_acts:
         chosen = others
     return sorted(chosen[:MAX_PARTIES])
