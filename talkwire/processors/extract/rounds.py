@@ -12,7 +12,7 @@ from talkwire.processors.extract.rule_text import (
     Prefiltered,
     Sentence,
     alternation,
-    clause_at,
+    clause_span,
     is_background,
     load_rule_data,
     rule_confidence,
@@ -251,8 +251,7 @@ def _round_mentions(sentence: Sentence, language: str, rules: _RoundRules,
         following = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
         if index + 1 < len(mentions) and rules.part_of.search(text[mention.end : following]):
             continue  # "première séance du deuxième round": the séance is part of round 2
-        clause = clause_at(sentence, mention.start)
-        before = text[max(0, text.rfind(clause, 0, mention.start + 1)) : mention.start]
+        before = text[clause_span(sentence, mention.start)[0] : mention.start]
         after = _window_after(text, mention, following, rules)
         if is_background(before + " … " + after, language) or rules.plan_after.search(after):
             continue

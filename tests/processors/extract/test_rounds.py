@@ -87,6 +87,15 @@ def test_round_of_a_part_is_the_round_it_is_part_of():
     assert extract_round(text, "fr")[0] == 2
 
 
+@pytest.mark.parametrize("text, language", [
+    ("Les deux délégations s'étaient déjà vues à Istanbul en mars ; le deuxième round s'est ouvert lundi à Genève.", "fr"),
+    ("The delegations had already met in Istanbul in March; the second round opened on Monday in Geneva.", "en"),
+])
+def test_an_earlier_meeting_in_another_clause_leaves_the_round_alone(text, language):
+    """Only the clause of the ordinal tells whether it numbers an earlier meeting."""
+    assert extract_round(text, language)[0] == 2
+
+
 def test_round_after_the_noun_phrase_ends_at_a_clause_of_its_own():
     text = "The fourth round of talks ended in Geneva on Friday, and a fifth round is due next month."
     assert extract_round(text, "en")[0] == 4
