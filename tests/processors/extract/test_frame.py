@@ -395,6 +395,15 @@ def test_an_agreement_named_after_a_city_does_not_place_the_meeting_there():
     assert frame.location.country == "JO"
 
 
+def test_at_a_summit_a_leader_of_no_party_is_only_mentioned():
+    frame = _frame("Johnson and Varadkar meet near Liverpool\n\nBritish Prime Minister Boris Johnson and Irish Prime "
+                   "Minister Leo Varadkar held talks on Thursday near Liverpool on the Irish border.\n\nPresident "
+                   "Michael Higgins said on Friday that the talks were welcome.", "en")
+    assert frame.event_type == "summit" and set(frame.parties) == {"GB", "IE"}
+    assert {p.canonical for p in frame.participants} == {"Boris Johnson", "Leo Varadkar"}
+    assert "Michael Higgins" in {p.canonical for p in frame.mentioned}  # a president, of no party the text names
+
+
 def test_a_speech_has_its_speaker_as_only_participant():
     frame = _frame("Joe Biden s'adresse aux Polonais à Varsovie\n\nAux côtés du président polonais Andrzej Duda, le "
                    "président américain Joe Biden a prononcé samedi un discours au château royal de Varsovie. « Cet "

@@ -112,14 +112,15 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
 
 def _taking_part(text: str, language: str, people: list[PersonSpan], participants: list[tuple[Participant, bool]],
                  event_type: str, parties: list[str], quotes: list[Quote], cues: Cues, gazetteer: Gazetteer) -> set[str]:
-    """Who took part. At a summit the leaders named are there; at a ministerial meeting the ministers
-    of its parties (of every state, when an organisation's ministers meet: "G20 foreign ministers");
+    """Who took part. At a summit the leaders of its parties are there, at a ministerial meeting their
+    ministers (of every state, when an organisation meets: "G20 foreign ministers", "sommet de l'UE");
     leaders whose delegations or ministers meet only when their own clause says so; a speech is its
     speaker's, the others it names are its subject or audience."""
     leaders = {p.name for p, _ in participants if p.role and cues.leader_role.search(fold(p.role))}
-    present = leaders if event_type == "summit" else set()
+    every_state = any(code in gazetteer.intergovernmental for code in parties)
+    present = {p.name for p, _ in participants if p.name in leaders and (every_state or p.party in parties)
+               } if event_type == "summit" else set()
     if event_type == "ministerial_meeting":
-        every_state = any(code in gazetteer.intergovernmental for code in parties)
         present = {p.name for p, _ in participants if p.party and p.role and minister_role().search(fold(p.role))
                    and (every_state or p.party in parties)}
     inside = taking_part(participation_scores(text, language, people, {p.name: p.role for p, _ in participants},
