@@ -11,12 +11,13 @@ import re
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TypeVar
 
 from rapidfuzz import fuzz
 from spacy.tokens import Doc, Span
 
-from talkwire.processors.extract.gazetteer import Gazetteer, GazetteerEntry, fold
+from talkwire.processors.extract.gazetteer import LANGUAGES, Gazetteer, GazetteerEntry, fold
 from talkwire.processors.records import EntityMention, PersonSpan
 from talkwire.settings import Limits
 
@@ -62,7 +63,7 @@ def extract_entities(doc: Doc, language: str, gazetteer: Gazetteer, limits: Limi
         entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
         if entry is None and ent.label_ == "PER":
             name = _without_honorific(ent, honorifics)
-            if name is not None:
+            if name is not None and not _names_no_person(name.text, gazetteer):
                 unknown_names.append(name)
             continue
         if entry is None and ent.label_ == "LOC":
@@ -158,6 +159,20 @@ def _without_honorific(ent: Span, honorifics: set[str]) -> _NameSpan | None:
         return None
     start, end = tokens[0].idx, ent.end_char
     return _NameSpan(start, end, ent.text[start - ent.start_char:])  # Doc.text rebuilds the whole text
+
+
+def _names_no_person(text: str, gazetteer: Gazetteer) -> bool:
+    """Whether a span the NER read as a person names a building, a body or a newspaper instead
+    ("St George's Hall", "Loya Jirga", "Rodong Sinmun", "El Laguito")."""
+    words = fold(text).split(" ")
+    buildings, openers = _non_person_words(gazetteer)
+    return words[0] in openers or any(word in buildings for word in words)
+
+
+@cache
+def _non_person_words(gazetteer: Gazetteer) -> tuple[frozenset[str], frozenset[str]]:
+    return tuple(frozenset(fold(word) for language in LANGUAGES for word in gazetteer.words(key, language))
+                 for key in ("non_person_words", "non_name_openers"))
 
 
 def _surname(name: str) -> str:
