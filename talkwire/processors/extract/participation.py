@@ -23,6 +23,7 @@ IN_TITLE_OR_LEAD = 1.0
 IN_THE_ROOM_ROLE = 2.0
 COMMENTING_ROLE = -4.0
 ABSENT = -4.0
+PRINCIPAL_DOUBT = -1.0  # a leader whose delegation meets takes part only when the title or lead says so too
 TAKES_PART_AT = 2.0  # a person scoring this much took part
 LEAD_PARAGRAPHS = 1
 SENDER_WINDOW = 60  # characters around a mention where "delegation of"/"'s envoys" is looked for
@@ -57,7 +58,8 @@ def participation_scores(text: str, language: str, people: list[PersonSpan], rol
 
     ``present``: people the frame already places at the event (the leaders of a summit).
     ``principals``: leaders whose delegations or ministers meet: in the room only when their own
-    clause says so ("Poutine a reçu", not "the talks, which Putin called a farce, …").
+    clause says so ("Poutine a reçu", not "the talks, which Putin called a farce, …") and the title
+    or lead names them (a president who "signed a decree the same day" further down was elsewhere).
     """
     cues = _cues(language)
     sentences = split_sentences(text)
@@ -73,6 +75,8 @@ def participation_scores(text: str, language: str, people: list[PersonSpan], rol
         scores[span.canonical] = max(scores.get(span.canonical, 0.0), score)
     for name in scores:
         role = roles.get(name)
+        if name in principals:
+            scores[name] += PRINCIPAL_DOUBT
         if name in absent:
             scores[name] += ABSENT
         elif name in present:

@@ -64,6 +64,16 @@ def test_a_principal_of_delegation_talks_is_in_the_room_only_by_their_own_clause
     assert "Petro Poroshenko" in taking_part(participation_scores(text, "en", spans, {}))  # the sentence alone
 
 
+def test_a_principal_of_delegation_talks_takes_part_only_by_their_clause_in_the_title_or_lead():
+    text = ("Colombia and ELN open second round in Mexico\n\nPresident Gustavo Petro welcomed the delegations "
+            "in Mexico City on Monday, where Otty Patiño leads the government side.\n\nThe talks resumed on "
+            "Tuesday. President Andrés Manuel López Obrador signed a decree on migration the same day.")
+    leaders = {"Gustavo Petro", "Andrés Manuel López Obrador"}
+    spans = _spans(text, "Gustavo Petro", "Otty Patiño", "Andrés Manuel López Obrador")
+    scores = participation_scores(text, "en", spans, {}, principals=leaders)
+    assert taking_part(scores) == {"Gustavo Petro", "Otty Patiño"}
+
+
 def test_a_leader_said_to_stay_away_from_a_summit_is_not_present():
     text = ("India readies for G20 summit as Xi and Putin stay away\n\nNarendra Modi welcomed leaders to New Delhi "
             "on Saturday. Xi Jinping will not attend and sent his premier.")
