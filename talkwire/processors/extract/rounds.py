@@ -12,7 +12,6 @@ from talkwire.processors.extract.rule_text import (
     Prefiltered,
     Sentence,
     alternation,
-    clause_span,
     is_background,
     load_rule_data,
     rule_confidence,
@@ -251,7 +250,7 @@ def _round_mentions(sentence: Sentence, language: str, rules: _RoundRules,
         following = mentions[index + 1].start if index + 1 < len(mentions) else len(text)
         if index + 1 < len(mentions) and rules.part_of.search(text[mention.end : following]):
             continue  # "première séance du deuxième round": the séance is part of round 2
-        before = text[clause_span(sentence, mention.start)[0] : mention.start]
+        before = text[: mention.start]  # the whole sentence: "s'étaient déjà vus à Genève, pour leur première réunion"
         after = _window_after(text, mention, following, rules)
         if is_background(before + " … " + after, language) or rules.plan_after.search(after):
             continue
