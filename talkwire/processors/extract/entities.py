@@ -134,13 +134,25 @@ _WORD = re.compile(r"[^\W\d_]+")  # a run of letters: what spaCy's is_alpha toke
 
 def _find_demonyms(doc: Doc, language: str, gazetteer: Gazetteer) -> list[DemonymMention]:
     """Read from the text's words, not the Doc's tokens: a pass over the tokens makes a Python object
-    of each, and was a third of the rules' time."""
+    of each, and was a third of the rules' time. Two words joined by a space or a hyphen are one
+    demonym when the pair is one ("nord-coréen", "Turkish Cypriot" before "Turkish")."""
+    text = doc_text(doc)
     taken = [(ent.start_char, ent.end_char) for ent in doc_ents(doc) if ent.ent_id_]
-    found = []
-    for word in _WORD.finditer(doc_text(doc)):
-        code = gazetteer.demonym(word.group(), language)
-        if code and not any(start <= word.start() < end for start, end in taken):
-            found.append(DemonymMention(word.start(), word.end(), word.group(), code))
+    found: list[DemonymMention] = []
+    words = list(_WORD.finditer(text))
+    for index, word in enumerate(words):
+        if found and word.start() < found[-1].end:
+            continue  # the second word of a pair
+        start, end = word.start(), word.end()
+        following = words[index + 1] if index + 1 < len(words) else None
+        pair = text[start:following.end()] if following and following.start() - end == 1 else None
+        code = gazetteer.demonym(pair, language) if pair else None  # "nord-coréen", "Turkish Cypriot"
+        if code:
+            end = following.end()
+        else:
+            code = gazetteer.demonym(word.group(), language)
+        if code and not any(a <= start < b for a, b in taken):
+            found.append(DemonymMention(start, end, text[start:end], code))
     return found
 
 

@@ -62,6 +62,17 @@ def test_organisations_in_both_languages(gazetteer):
     assert gazetteer.lookup("Union européenne").canonical == "EU"
 
 
+@pytest.mark.parametrize("text, language, expected", [
+    ("Le dirigeant nord-coréen a reçu le négociateur chypriote turc et son homologue chypriote grec.", "fr",
+     [("nord-coréen", "KP"), ("chypriote turc", "TRNC"), ("chypriote grec", "CY")]),
+    ("The North Korean envoy met the Turkish Cypriot leader and a Turkish diplomat.", "en",
+     [("North Korean", "KP"), ("Turkish Cypriot", "TRNC"), ("Turkish", "TR")]),
+])
+def test_a_demonym_of_two_words_is_one(french, english, gazetteer, text, language, expected):
+    doc = (french if language == "fr" else english)(text)
+    assert [(m.text, m.code) for m in demonym_mentions(doc, language, gazetteer)] == expected
+
+
 def test_fold_ignores_case_accents_and_hyphens():
     assert fold("Saint-Pétersbourg") == fold("saint petersbourg")
 
