@@ -73,6 +73,15 @@ def test_a_demonym_of_two_words_is_one(french, english, gazetteer, text, languag
     assert [(m.text, m.code) for m in demonym_mentions(doc, language, gazetteer)] == expected
 
 
+@pytest.mark.parametrize("name, place, country", [
+    ("Crans-Montana", "Crans-Montana", "CH"), ("Mont Pèlerin", "Mont-Pèlerin", "CH"), ("Nour-Soultan", "Astana", "KZ"),
+    ("Mekele", "Mekelle", "ET"), ("Carthagène", "Cartagena", "CO"), ("Johannesberg", "Rimbo", "SE"),
+])
+def test_diplomatic_venues_and_exonyms_too_small_or_too_far_for_geonames(gazetteer, name, place, country):
+    entry = gazetteer.lookup(name)
+    assert (entry.kind, entry.canonical, entry.country) == ("place", place, country)
+
+
 def test_fold_ignores_case_accents_and_hyphens():
     assert fold("Saint-Pétersbourg") == fold("saint petersbourg")
 
