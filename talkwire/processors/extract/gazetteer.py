@@ -111,6 +111,13 @@ class Gazetteer:
         """The party codes a state or organisation entry stands for: its own, or a grouping's members."""
         return self.members.get(entry.canonical, (entry.canonical,))
 
+    def party_code(self, entry: GazetteerEntry) -> str | None:
+        """The one party an entry names: a state or organisation (a grouping is several), or the state
+        a seat of power or capital stands for."""
+        if entry.kind in ("country", "organisation") and entry.canonical not in self.members:
+            return entry.canonical
+        return entry.seat_of
+
     def opponents_of(self, state: str, cue: str, year: int) -> list[str]:
         """The codes a cue word ("opposition", "rebels") stands for in the talks of ``state`` in ``year``."""
         return [side.party for side in self.opponents.get(state, ()) if side.role == cue and side.holds_in(year)]

@@ -73,6 +73,9 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
                                  attack=event_type in ATTACK_TYPES)
     location, location_score = find_location(doc, text, gazetteer, sentences, cues, event_type)
     speaker_party = main_speaker_party(quotes)
+    # who signs does not depend on a signing's parties (a summit's and a ministerial meeting's do)
+    signatories = _taking_part(text, language, people, participants, event_type, [], quotes, cues, gazetteer
+                               ) if event_type == "agreement_signing" else None
     if event_type == "speech" and speaker_party:
         parties = [speaker_party]  # a speech is one speaker's act, and its audience's when a foreign parliament hears it
         if location.country and location.country != speaker_party and cues.parliament.search(fold(text)):
@@ -80,12 +83,12 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
     else:
         hosts = find_summit_hosts(text, actors, cues) if event_type == "summit" else set()
         mediators = find_mediators(text, actors, participants, cues, gazetteer)
-        if event_type == "agreement_signing":  # a mediator whose people sign is a signatory (the grain deal's UN)
-            inside = _taking_part(text, language, people, participants, event_type, [], quotes, cues, gazetteer)
-            mediators -= {p.party for p, _ in participants if p.name in inside}
+        if signatories is not None:  # a mediator whose people sign is a signatory (the grain deal's UN)
+            mediators -= {p.party for p, _ in participants if p.name in signatories}
         grouped = {actor.code for actor in actors if actor.how == "member"}  # France, host of the Normandy format
         parties = choose_parties(party_scores, event_type, location.country, hosts, mediators, grouped)
-    inside = _taking_part(text, language, people, participants, event_type, parties, quotes, cues, gazetteer)
+    inside = signatories if signatories is not None else _taking_part(
+        text, language, people, participants, event_type, parties, quotes, cues, gazetteer)
     return EventFrame(
         reports_event=reports_event,  # False: no event of the vocabulary (sport, markets, party politics)
         event_type=event_type,

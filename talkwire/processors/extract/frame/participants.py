@@ -119,10 +119,8 @@ def _party_of(role: str, gazetteer: Gazetteer, language: str, cues: Cues) -> str
         entry = gazetteer.lookup(name) if name[:1].isupper() else None  # "l'un" is not the UN
         if entry is None or (index and fold(words[index - 1]) in cues.posted_to):
             continue
-        if entry.kind in ("country", "organisation") and entry.canonical not in gazetteer.members:
-            return entry.canonical
-        if entry.seat_of:
-            return entry.seat_of
+        if party := gazetteer.party_code(entry):
+            return party
     return None
 
 
@@ -130,9 +128,7 @@ def _party_after(text: str, end: int, gazetteer: Gazetteer) -> str | None:
     """The state/organisation named right after a person ("Pablo Beltrán of the ELN", "X, du Hamas")."""
     complement = _PARTY_COMPLEMENT.match(text[end:end + 80])
     entry = gazetteer.lookup(complement.group(1).strip()) if complement else None
-    if entry and entry.kind in ("country", "organisation") and entry.canonical not in gazetteer.members:
-        return entry.canonical
-    return entry.seat_of if entry else None
+    return gazetteer.party_code(entry) if entry else None
 
 
 def _previous_person_end(people: list[PersonSpan], span: PersonSpan) -> int:

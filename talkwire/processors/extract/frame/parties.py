@@ -65,9 +65,8 @@ def find_actors(doc: Doc, text: str, language: str, gazetteer: Gazetteer, surnam
         if entry.kind in ("country", "organisation"):
             after_place = text[place_end:ent.start_char].strip(" ,") in ("", "en", "in") and place_end >= 0
             how = "venue_apposition" if after_place else "name"
-            codes = gazetteer.codes_of(entry)
-            how = "member" if how == "name" and codes != (entry.canonical,) else how
-            actors += [_Actor(ent.start_char, ent.end_char, code, how) for code in codes]
+            how = "member" if how == "name" and entry.canonical in gazetteer.members else how
+            actors += [_Actor(ent.start_char, ent.end_char, code, how) for code in gazetteer.codes_of(entry)]
         elif entry.kind == "place" and entry.seat_of:
             actors.append(_Actor(ent.start_char, ent.end_char, entry.seat_of, "metonym"))
         place_end = ent.end_char if entry.kind == "place" else -1
