@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from talkwire.processors.extract.gazetteer import load_gazetteer
+from talkwire.processors.extract.thinc_gemm import numpy_gemm
 from talkwire.settings import Settings
 
 UNUSED_COMPONENTS = ["tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
@@ -35,7 +36,8 @@ def load_pipeline(language: str, model_fr: str, model_en: str = Settings.spacy_m
 
 @cache
 def _pipeline(language: str, model: str) -> Language:
-    nlp = spacy.load(model, exclude=UNUSED_COMPONENTS)
+    with numpy_gemm():
+        nlp = spacy.load(model, exclude=UNUSED_COMPONENTS)
     if nlp.lang != language:
         raise ValueError(f"spaCy model {model} is for {nlp.lang!r}, not {language!r}")
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
