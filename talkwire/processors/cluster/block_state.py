@@ -30,6 +30,7 @@ from talkwire.processors.records import (
 from talkwire.settings import Limits
 
 SOFT_GAP_DAYS = 3  # dates this far apart only lower the score (GAP_PENALTY a day past the tolerance)
+MEETING_SLACK_DAYS = 1  # a meeting's length is loosely counted: "five days of talks" from a Thursday to a Tuesday
 RECENT_DAYS = 3  # undated articles and representatives: events reported this many days back
 DECODED_CACHE_SIZE = 4096  # decoded member features kept per process, keyed by their JSON
 SortKey = tuple[str, str]
@@ -268,11 +269,17 @@ def frame_event_day(frame: EventFrame) -> date | None:
     return date.fromisoformat(frame.date)
 
 
+def meeting_span(meeting_days: int | None, event_day: date) -> list[date]:
+    """The days of the meeting up to its reported day, when the report says how long it had lasted
+    ("after six days of talks": the five days before, and MEETING_SLACK_DAYS more), else that day alone."""
+    return [event_day - timedelta(days=n) for n in range(meeting_days + MEETING_SLACK_DAYS if meeting_days else 1)]
+
+
 def index_keys(frame: EventFrame, key: SortKey) -> list[str]:
-    """The day indexes an original is listed under, and its round's."""
+    """The day indexes an original is listed under (every day of its meeting), and its round's."""
     event_day = frame_event_day(frame)
-    keys = [f"t/{event_day.isoformat()}" if event_day else f"u/{day_of(key)}", f"p/{day_of(key)}"]
-    return keys + ([f"r/{frame.round}"] if frame.round is not None else [])
+    days = [f"t/{day.isoformat()}" for day in meeting_span(frame.meeting_days, event_day)] if event_day else [f"u/{day_of(key)}"]
+    return days + [f"p/{day_of(key)}"] + ([f"r/{frame.round}"] if frame.round is not None else [])
 
 
 def candidate_keys(frame: EventFrame, key: SortKey) -> list[str]:
@@ -282,7 +289,10 @@ def candidate_keys(frame: EventFrame, key: SortKey) -> list[str]:
     event_day = frame_event_day(frame)
     if event_day is None:
         return [f"p/{day.isoformat()}" for day in recent]
-    around = [event_day + timedelta(days=n) for n in range(-SOFT_GAP_DAYS, SOFT_GAP_DAYS + 1)]
+    # within SOFT_GAP_DAYS of any day of its own meeting; a report dated in a later one's meeting is
+    # listed under that day (index_keys)
+    back = max(SOFT_GAP_DAYS, len(meeting_span(frame.meeting_days, event_day)) - 1)
+    around = [event_day + timedelta(days=n) for n in range(-back, SOFT_GAP_DAYS + 1)]
     rounds = [f"r/{frame.round}"] if frame.round is not None else []
     return [f"t/{day.isoformat()}" for day in around] + [f"u/{day.isoformat()}" for day in recent] + rounds
 

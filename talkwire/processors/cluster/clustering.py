@@ -28,7 +28,8 @@ State: ``store`` is a flat key-value map scoped to one block, values are JSON:
   event is found by following it from the label the member joined;
 - ``b/<band>`` sort keys of the members with that LSH band; ``d/<day>T<hour>`` of the members
   published that (UTC) hour (hour buckets: a day's list would be rewritten whole by every member);
-- ``t/<day>`` labels with an original whose event is dated that day; ``u/<day>`` with an
+- ``t/<day>`` labels with an original whose event is dated that day, or whose meeting had lasted
+  since then by its day ("after a week of talks": ``meeting_span``); ``u/<day>`` with an
   undated original published that day; ``p/<day>`` with any original published that day;
 - ``v/<event id>`` version and digest of the last published record; ``meta``.
 

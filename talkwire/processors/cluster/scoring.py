@@ -3,7 +3,7 @@ embedding cosine)."""
 
 from __future__ import annotations
 
-from talkwire.processors.cluster.block_state import Evidence, SOFT_GAP_DAYS
+from talkwire.processors.cluster.block_state import Evidence, MEETING_SLACK_DAYS, SOFT_GAP_DAYS
 from talkwire.processors.event_kinds import event_kinds
 
 DATE_TOLERANCE_DAYS = 1
@@ -21,7 +21,7 @@ def pair_score(a: Evidence, b: Evidence, similarity: float) -> float:
         return -1.0
     same_round = a.round is not None and a.round == b.round
     day_gap = None if a.day is None or b.day is None else abs(a.day - b.day)
-    within_meeting = day_gap is not None and day_gap < max(a.meeting_days, b.meeting_days)  # "after a week of talks"
+    within_meeting = day_gap is not None and _within_meeting(a, b)  # "after a week of talks"
     score = similarity
     frame = 0.0  # the frame evidence, for and against
     if day_gap is not None and day_gap > DATE_TOLERANCE_DAYS and not (
@@ -49,6 +49,13 @@ def pair_score(a: Evidence, b: Evidence, similarity: float) -> float:
     if a.country and b.country and a.country != b.country:
         frame -= 0.10
     return score + max(frame, -MAX_FRAME_PENALTY)
+
+
+def _within_meeting(a: Evidence, b: Evidence) -> bool:
+    """Whether the later-dated report's meeting, as long as it says it had lasted, began by the other's
+    day, and both report the same kind of event (the deal that ends a week of talks is an event of its own)."""
+    earlier, later = sorted((a, b), key=lambda evidence: evidence.day)
+    return later.day - earlier.day < later.meeting_days + MEETING_SLACK_DAYS and a.event_type == b.event_type
 
 
 def _jaccard(first: frozenset[str], second: frozenset[str]) -> float:

@@ -328,6 +328,26 @@ def test_reports_of_a_multi_day_meeting_join_within_the_length_one_of_them_gives
     assert pair_score(opening, dataclasses.replace(closing, meeting_days=0), 0.7) == -1.0
 
 
+def test_a_report_dated_after_the_length_another_gives_is_another_meeting():
+    closing = Evidence(round=None, day=738_006, parties=frozenset({"YE", "HOUTHI"}), event_type="negotiation_round",
+                       country="JO", entities=frozenset(), meeting_days=7)
+    later = dataclasses.replace(closing, day=738_011, meeting_days=0)  # its week had ended five days before
+    assert pair_score(closing, later, 0.7) == -1.0 == pair_score(later, closing, 0.7)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_reports_of_a_week_of_talks_join_the_opening_report_in_any_arrival_order(order):
+    """The closing report says the talks had lasted a week: six days after the opening, past the
+    SOFT_GAP_DAYS a report looks around its own day, both find each other whichever comes first."""
+    items = [
+        article("opening", 10, "talks", frame=frame(10)),
+        article("closing", 16, "talks", frame=frame(16).model_copy(update={"meeting_days": 7})),
+        article("next-week", 21, "talks", frame=frame(21)),  # another meeting, past the week
+    ]
+    block, _ = replay([items[i] for i in order])
+    assert groups(block) == [["closing", "opening"], ["next-week"]]
+
+
 def test_frame_evidence_against_a_close_embedding_is_capped():
     meeting = Evidence(round=None, day=738_000, parties=frozenset({"RU", "UA"}), event_type="negotiation_round",
                        country="TR", entities=frozenset())
