@@ -62,7 +62,7 @@ def extract_entities(doc: Doc, language: str, gazetteer: Gazetteer, limits: Limi
     for ent in doc_ents(doc):
         entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
         if entry is None and ent.label_ == "PER":
-            name = _without_honorific(ent, honorifics)
+            name = _name_extent(ent, honorifics)
             if name is not None and not _names_no_person(name.text, gazetteer):
                 unknown_names.append(name)
             continue
@@ -163,14 +163,23 @@ def _tally_demonyms(doc: Doc, language: str, gazetteer: Gazetteer, tallies: dict
             _tally(tallies, entry, mention.text, mention.start)
 
 
-def _without_honorific(ent: Span, honorifics: set[str]) -> _NameSpan | None:
+def _name_extent(ent: Span, honorifics: set[str]) -> _NameSpan | None:
+    """The name a span the NER read as a person holds: without a leading honorific or lower-case word,
+    nor a trailing lower-case one ("Abdallah II de" before "Jordanie"), and with the rest of a
+    hyphenated given name the model cut short ("Moon Jae" of "Moon Jae-in")."""
     tokens = list(ent)
     while tokens and (fold(tokens[0].text) in honorifics or not tokens[0].text[:1].isupper()):
         tokens.pop(0)
+    while tokens and not tokens[-1].text[:1].isupper():
+        tokens.pop()
     if not tokens:
         return None
-    start, end = tokens[0].idx, ent.end_char
-    return _NameSpan(start, end, ent.text[start - ent.start_char:])  # Doc.text rebuilds the whole text
+    doc, last = ent.doc, tokens[-1].i
+    while (last + 2 < len(doc) and not doc[last].whitespace_ and doc[last + 1].text == "-"
+           and not doc[last + 1].whitespace_ and doc[last + 2].is_alpha):
+        last += 2
+    name = doc[tokens[0].i : last + 1]  # Doc.text would rebuild the whole text
+    return _NameSpan(name.start_char, name.end_char, name.text)
 
 
 def _names_no_person(text: str, gazetteer: Gazetteer) -> bool:

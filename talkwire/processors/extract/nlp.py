@@ -12,13 +12,14 @@ and numbers, dates and times are dropped, so the rules read one label set.
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
 from functools import cache
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from talkwire.processors.extract.gazetteer import load_gazetteer
+from talkwire.processors.extract.gazetteer import fold, load_gazetteer
 from talkwire.processors.extract.thinc_gemm import numpy_gemm
 from talkwire.settings import Settings
 
@@ -27,6 +28,7 @@ ONTONOTES_LABELS = {
     "PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG",
     "NORP": "MISC", "EVENT": "MISC", "LAW": "MISC", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LANGUAGE": "MISC",
 }  # the others (DATE, TIME, CARDINAL, ORDINAL, MONEY, PERCENT, QUANTITY) are dropped
+FIRST_NAME_SIMILARITY = 0.75  # "Benyamin"/"Benjamin" .88, "Sergei"/"Serhiy" .67, "Moscou"/"Vladimir" .14
 
 
 def load_pipeline(language: str, model_fr: str, model_en: str = Settings.spacy_model_en) -> Language:
@@ -51,17 +53,29 @@ def _pipeline(language: str, model: str) -> Language:
 @Language.component("talkwire_other_bearers")
 def drop_other_bearers(doc: Doc) -> Doc:
     """A known person's one-word name that a capitalised name word follows is another person's first
-    name ("Abbas Araghchi" is not Mahmoud Abbas): the ruler's span goes, and the model reads the name."""
+    name ("Abbas Araghchi" is not Mahmoud Abbas): the ruler's span goes, and the model reads the name.
+    A known surname after a spelling of the person's first name the gazetteer lacks takes it in
+    ("Benyamin Netanyahou")."""
     stopwords = _name_stopwords()
     kept = []
     for ent in doc.ents:
         if (len(ent) == 1 and ent.ent_id_.startswith("person:") and ent.end < len(doc)
                 and _name_word(doc[ent.end], stopwords) and doc[ent.end].ent_iob_ != "B"):
             doc[ent.start].ent_id_ = ""  # a span the model makes from here would inherit the token's id
+        elif (ent.ent_id_.startswith("person:") and ent.start > 0 and _name_word(doc[ent.start - 1], stopwords)
+              and doc[ent.start - 1].ent_iob_ != "I" and _first_name_variant(doc[ent.start - 1].text, ent.ent_id_)):
+            kept.append(Span(doc, ent.start - 1, ent.end, label=ent.label, span_id=ent.ent_id))
         else:
             kept.append(ent)
     doc.ents = kept
     return doc
+
+
+def _first_name_variant(word: str, person_id: str) -> bool:
+    """Whether ``word`` spells the first name of the known person ``person_id`` ("Benyamin" for
+    "person:Benjamin Netanyahu"): close, letter for letter, once accents and case are set aside."""
+    names = person_id.removeprefix("person:").split(" ")
+    return len(names) > 1 and SequenceMatcher(None, fold(word), fold(names[0])).ratio() >= FIRST_NAME_SIMILARITY
 
 
 def _name_word(token, stopwords: frozenset[str]) -> bool:

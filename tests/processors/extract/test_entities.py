@@ -140,6 +140,7 @@ def test_english_places_and_organisations_in_capitals_are_no_people(english, tex
     ("The talks opened at El Laguito in Havana.", "El Laguito"),
     ("Kim Jong Un's message was carried by Rodong Sinmun on Tuesday.", "Rodong Sinmun"),
     ("The delegates met at the Grand Sérail in Beirut.", "Grand Sérail"),
+    ("Kim Jong Un said the Minsk Protocol was dead.", "Minsk Protocol"),
 ])
 def test_a_building_or_newspaper_the_model_reads_as_a_person_is_none(english, text, name):
     """In longer articles the small English model tags such names PERSON; the span is set by hand here."""
@@ -162,6 +163,21 @@ def test_english_title_is_not_part_of_the_name(english, text, person):
     entities, people = _entities(english, text, "en")
     assert {e.canonical for e in entities if e.kind == "person"} == {person}
     assert {p.canonical for p in people} == {person}
+
+
+@pytest.mark.parametrize(("language", "text", "start", "end", "name"), [
+    ("en", "South Korean President Moon Jae-in met Kim Yong-chol in Seoul.", "Moon", "Moon Jae", "Moon Jae-in"),
+    ("fr", "Le roi Abdallah II de Jordanie a reçu le négociateur.", "Abdallah", "Abdallah II de", "Abdallah II"),
+])
+def test_a_person_span_is_cut_to_the_whole_name(english, french, language, text, start, end, name):
+    """The model cuts a hyphenated given name short, or runs on into "de" before a country: the span
+    is set as the model gave it here."""
+    doc = (english if language == "en" else french)(text)
+    first = text.index(start)
+    span = doc.char_span(first, text.index(end) + len(end), label="PER")
+    doc.ents = [e for e in doc.ents if e.end <= span.start or e.start >= span.end] + [span]
+    _, people = extract_entities(doc, language, load_gazetteer(), Limits())
+    assert [text[p.start:p.end] for p in people if p.start == first] == [name]
 
 
 def test_english_lone_surname_read_as_an_organisation_is_the_person_named_before(english):

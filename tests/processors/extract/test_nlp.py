@@ -55,6 +55,17 @@ def test_a_known_persons_one_word_name_before_another_name_word_is_another_perso
     assert people[{"en": "Putin", "fr": "Poutine"}[language]] == "person:Vladimir Putin"
 
 
+@pytest.mark.parametrize(("language", "text", "name", "person"), [
+    ("fr", "Le chef de l'opposition Benyamin Netanyahou a voté contre.", "Benyamin Netanyahou", "person:Benjamin Netanyahu"),
+    ("en", "Opposition leader Benyamin Netanyahu spoke.", "Benyamin Netanyahu", "person:Benjamin Netanyahu"),
+    ("fr", "Le ministre Sergueï Lavrov et Moscou Poutine.", "Sergueï Lavrov", "person:Sergei Lavrov"),
+])
+def test_a_known_surname_takes_in_a_spelling_of_the_first_name_the_gazetteer_lacks(language, text, name, person):
+    doc = load_pipeline(language, Settings().spacy_model_fr, Settings().spacy_model_en)(text)
+    assert (name, person) in {(e.text, e.ent_id_) for e in doc.ents}
+    assert not any(e.text.startswith("Moscou") for e in doc.ents if e.label_ == "PER")  # no first name of his
+
+
 def test_a_model_of_the_wrong_language_is_refused():
     with pytest.raises(ValueError, match="not 'en'"):
         load_pipeline("en", Settings().spacy_model_fr, Settings().spacy_model_fr)
