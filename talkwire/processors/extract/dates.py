@@ -34,7 +34,7 @@ from talkwire.processors.extract.rule_text import (
     zone_weight,
 )
 
-# A year-less "7 mars" farther than this after the publication is last year's.
+# A year-less "7 mars" farther than this after the publication is last year's; farther before, next year's.
 _FUTURE_TOLERANCE = timedelta(days=183)
 # A mention this long before the publication is more likely background than the news.
 _STALE_AFTER = timedelta(days=7)
@@ -173,6 +173,8 @@ def _year_near_publication(month: int | None, day: int, publication: Publication
     candidate = _safe_date(publication.year, month, day)
     if candidate and candidate - anchor > _FUTURE_TOLERANCE:
         return publication.year - 1
+    if candidate and anchor - candidate > _FUTURE_TOLERANCE:
+        return publication.year + 1  # "le 9 janvier" written in December
     return publication.year
 
 

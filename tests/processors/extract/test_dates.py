@@ -67,6 +67,14 @@ def test_single_mentions_resolve_against_publication(text, language, expected):
     assert [date for _, date in resolved(text, language)] == [expected]
 
 
+def test_a_year_less_date_is_the_one_nearest_the_publication():
+    """Published in December, "le 9 janvier" is next month; published in January, "15 December" last month."""
+    assert [m.date for m in find_date_mentions("Les négociations reprendront le 9 janvier.", "fr",
+                                               "2016-12-01T21:35:00+01:00", "day")] == ["2017-01-09"]
+    assert [m.date for m in find_date_mentions("They met on 15 December.", "en",
+                                               "2017-01-10T09:00:00+00:00", "day")] == ["2016-12-15"]
+
+
 @pytest.mark.parametrize("text", ["They may agree.", "The march continued.", "Le premier ministre a parlé."])
 def test_common_words_are_not_dates(text):
     assert resolved(text, "en" if text.startswith("The") or text.startswith("They") else "fr") == []
