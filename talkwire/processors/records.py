@@ -146,6 +146,8 @@ class EventFrame(Record):
     date_description: str | None = None
     meeting_days: int | None = Field(default=None, description="how many days the meeting had lasted by the day "
                                      "reported, when the report says ('after a week of talks': 7)")
+    planned_days: int | None = Field(default=None, description="how many days the meeting is to last from the day "
+                                     "reported, when the report says ('expected to last about a week': 7)")
     round: int | None = None
     outcomes: list[str] = Field(default_factory=list, description="controlled vocabulary labels (docs/outcomes.md)")
     outcome_phrases: list[str] = Field(default_factory=list, description="phrases the outcomes were read from, and outcomes outside the vocabulary")

@@ -75,6 +75,7 @@ class Evidence:
     country: str | None
     entities: frozenset[str]  # people and places
     meeting_days: int = 0  # how long the meeting had lasted by its day, when the report says
+    planned_days: int = 0  # how long the meeting is to last from its day, when the report says
 
 
 @dataclass
@@ -101,7 +102,7 @@ def _decode(raw: bytes) -> Decoded:
     day = frame_event_day(frame)
     evidence = Evidence(round=frame.round, day=day.toordinal() if day else None, parties=frozenset(frame.parties),
                          event_type=frame.event_type, country=frame.location.country, entities=entities,
-                        meeting_days=frame.meeting_days or 0)
+                        meeting_days=frame.meeting_days or 0, planned_days=frame.planned_days or 0)
     return Decoded(
         features=features.model_copy(
             update={"minhash": "", "embedding": None, "enriched": features.enriched.model_copy(update={"entities": []})}
@@ -269,16 +270,24 @@ def frame_event_day(frame: EventFrame) -> date | None:
     return date.fromisoformat(frame.date)
 
 
-def meeting_span(meeting_days: int | None, event_day: date) -> list[date]:
-    """The days of the meeting up to its reported day, when the report says how long it had lasted
-    ("after six days of talks": the five days before, and MEETING_SLACK_DAYS more), else that day alone."""
-    return [event_day - timedelta(days=n) for n in range(meeting_days + MEETING_SLACK_DAYS if meeting_days else 1)]
+def meeting_reach(frame: EventFrame) -> tuple[int, int]:
+    """How many days the report's meeting reaches before and after its day: the days it says the
+    meeting had lasted ("after six days of talks": five before) or is to last ("expected to last a
+    week": six after), each with MEETING_SLACK_DAYS more; (0, 0) when it says neither."""
+    def reach(days: int | None) -> int:
+        return days - 1 + MEETING_SLACK_DAYS if days else 0
+
+    return reach(frame.meeting_days), reach(frame.planned_days)
 
 
 def index_keys(frame: EventFrame, key: SortKey) -> list[str]:
     """The day indexes an original is listed under (every day of its meeting), and its round's."""
     event_day = frame_event_day(frame)
-    days = [f"t/{day.isoformat()}" for day in meeting_span(frame.meeting_days, event_day)] if event_day else [f"u/{day_of(key)}"]
+    if event_day:
+        before, after = meeting_reach(frame)
+        days = [f"t/{(event_day + timedelta(days=n)).isoformat()}" for n in range(-before, after + 1)]
+    else:
+        days = [f"u/{day_of(key)}"]
     return days + [f"p/{day_of(key)}"] + ([f"r/{frame.round}"] if frame.round is not None else [])
 
 
@@ -291,8 +300,8 @@ def candidate_keys(frame: EventFrame, key: SortKey) -> list[str]:
         return [f"p/{day.isoformat()}" for day in recent]
     # within SOFT_GAP_DAYS of any day of its own meeting; a report dated in a later one's meeting is
     # listed under that day (index_keys)
-    back = max(SOFT_GAP_DAYS, len(meeting_span(frame.meeting_days, event_day)) - 1)
-    around = [event_day + timedelta(days=n) for n in range(-back, SOFT_GAP_DAYS + 1)]
+    before, after = meeting_reach(frame)
+    around = [event_day + timedelta(days=n) for n in range(-max(SOFT_GAP_DAYS, before), max(SOFT_GAP_DAYS, after) + 1)]
     rounds = [f"r/{frame.round}"] if frame.round is not None else []
     return [f"t/{day.isoformat()}" for day in around] + [f"u/{day.isoformat()}" for day in recent] + rounds
 

@@ -29,8 +29,9 @@ State: ``store`` is a flat key-value map scoped to one block, values are JSON:
 - ``b/<band>`` sort keys of the members with that LSH band; ``d/<day>T<hour>`` of the members
   published that (UTC) hour (hour buckets: a day's list would be rewritten whole by every member);
 - ``t/<day>`` labels with an original whose event is dated that day, or whose meeting had lasted
-  since then by its day ("after a week of talks": ``meeting_span``); ``u/<day>`` with an
-  undated original published that day; ``p/<day>`` with any original published that day;
+  since then by its day or is to last till then ("after a week of talks", "expected to last a
+  week": ``meeting_reach``); ``u/<day>`` with an undated original published that day; ``p/<day>``
+  with any original published that day;
 - ``v/<event id>`` version and digest of the last published record; ``meta``.
 
 A member arriving in order reads its bands' postings, the day indexes around its dates and the

@@ -53,9 +53,11 @@ def pair_score(a: Evidence, b: Evidence, similarity: float) -> float:
 
 def _within_meeting(a: Evidence, b: Evidence) -> bool:
     """Whether the later-dated report's meeting, as long as it says it had lasted, began by the other's
-    day, and both report the same kind of event (the deal that ends a week of talks is an event of its own)."""
+    day, or the earlier-dated one's, as long as it says it is to last, runs to the other's; and both
+    report the same kind of event (the deal that ends a week of talks is an event of its own)."""
     earlier, later = sorted((a, b), key=lambda evidence: evidence.day)
-    return later.day - earlier.day < later.meeting_days + MEETING_SLACK_DAYS and a.event_type == b.event_type
+    length = max(later.meeting_days, earlier.planned_days)
+    return later.day - earlier.day < length + MEETING_SLACK_DAYS and a.event_type == b.event_type
 
 
 def _jaccard(first: frozenset[str], second: frozenset[str]) -> float:

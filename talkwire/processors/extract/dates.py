@@ -394,12 +394,12 @@ MAX_MEETING_DAYS = 31
 
 
 @cache
-def _meeting_length_rules(language: str) -> tuple[list[re.Pattern[str]], dict[str, int], dict[str, int]]:
-    """The meeting-length patterns (data/dates.yaml: each names its groups) and the number and
-    ordinal words up to a month."""
+def _length_rules(kind: str, language: str) -> tuple[list[re.Pattern[str]], dict[str, int], dict[str, int]]:
+    """The meeting-length patterns of ``kind`` (data/dates.yaml: each names its groups) and the
+    number and ordinal words up to a month."""
     from num2words import num2words  # imported here: only this reading needs it
 
-    data = load_rule_data("dates")["meeting_length"]
+    data = load_rule_data("dates")[kind]
     language = language if language in data else "en"
     patterns = [re.compile(fragment, re.IGNORECASE) for fragment in data[language]]
     numbers = {strip_accents(num2words(n, lang=language)).lower(): n for n in range(1, MAX_MEETING_DAYS + 1)}
@@ -411,7 +411,17 @@ def _meeting_length_rules(language: str) -> tuple[list[re.Pattern[str]], dict[st
 def meeting_days(text: str, language: str) -> int | None:
     """How many days the meeting had lasted by the day the report tells ("after a week of talks":
     7, "the talks reached their fifth day": 5), the longest said; None when no report says."""
-    patterns, numbers, ordinals = _meeting_length_rules(language)
+    return _longest_length("meeting_length", text, language)
+
+
+def planned_days(text: str, language: str) -> int | None:
+    """How many days the meeting is to last from the day the report tells ("the talks are expected
+    to last about a week": 7), the longest said; None when the report does not say."""
+    return _longest_length("meeting_plan", text, language)
+
+
+def _longest_length(kind: str, text: str, language: str) -> int | None:
+    patterns, numbers, ordinals = _length_rules(kind, language)
     found = []
     for match in (m for pattern in patterns for m in pattern.finditer(text)):
         groups = {name: value for name, value in match.groupdict().items() if value}

@@ -348,6 +348,17 @@ def test_reports_of_a_week_of_talks_join_the_opening_report_in_any_arrival_order
     assert groups(block) == [["closing", "opening"], ["next-week"]]
 
 
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_reports_within_the_days_an_opening_report_says_the_talks_will_last_join_it_in_any_order(order):
+    items = [
+        article("opening", 10, "talks", frame=frame(10).model_copy(update={"planned_days": 5})),  # "cinq jours de négociations"
+        article("closing", 14, "talks", frame=frame(14)),  # "Mont-Pèlerin : des progrès mais pas de carte"
+        article("next-week", 19, "talks", frame=frame(19)),
+    ]
+    block, _ = replay([items[i] for i in order])
+    assert groups(block) == [["closing", "opening"], ["next-week"]]
+
+
 def test_frame_evidence_against_a_close_embedding_is_capped():
     meeting = Evidence(round=None, day=738_000, parties=frozenset({"RU", "UA"}), event_type="negotiation_round",
                        country="TR", entities=frozenset())

@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from repo_paths import SEED
 
-from talkwire.processors.extract.dates import choose_event_date, find_date_mentions, meeting_days, parse_publication
+from talkwire.processors.extract.dates import choose_event_date, find_date_mentions, meeting_days, parse_publication, planned_days
 
 THURSDAY_EVENING = "2022-03-03T19:40:00+01:00"  # a Thursday
 
@@ -184,3 +184,16 @@ def test_weekday_with_dotted_capital_i_resolves() -> None:
 ])
 def test_how_long_a_meeting_had_lasted_by_the_reported_day(text, language, days):
     assert meeting_days(text, language) == days
+
+
+@pytest.mark.parametrize("text, language, days", [
+    ("Les consultations doivent durer une semaine, selon l'ONU.", "fr", 7),
+    ("Les dirigeants ont entamé lundi en Suisse cinq jours de négociations intensives.", "fr", 5),
+    ("The talks are expected to last about a week.", "en", 7),
+    ("It is expected to last around ten days, the envoy's office said.", "en", 10),
+    ("Leaders travel to Switzerland on Monday for five days of intensive negotiations.", "en", 5),
+    ("The deal was reached after a week of talks in Glion.", "en", None),  # lasted, not to last
+    ("Au terme de cinq jours de négociations, un accord.", "fr", None),
+])
+def test_how_long_a_meeting_is_to_last_from_the_reported_day(text, language, days):
+    assert planned_days(text, language) == days

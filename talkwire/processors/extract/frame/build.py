@@ -11,7 +11,7 @@ from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.extract.entities import doc_text
 from talkwire.processors.extract.event_type import decide_event_type, event_type_scores
 from talkwire.processors.extract.frame.cues import STRONG_PARTY, Cues, frame_cues
-from talkwire.processors.extract.dates import meeting_days
+from talkwire.processors.extract.dates import meeting_days, planned_days
 from talkwire.processors.extract.frame.participants import as_written, find_participants
 from talkwire.processors.extract.frame.parties import (
     choose_parties,
@@ -98,6 +98,7 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         date_precision=event_date.precision,
         date_description=event_date.description,
         meeting_days=meeting_days(text, language),
+        planned_days=planned_days(text, language),
         round=round_number,
         outcomes=outcomes,
         outcome_phrases=outcome_phrases,
