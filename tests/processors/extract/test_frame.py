@@ -420,6 +420,17 @@ def test_the_opposition_is_the_body_that_stood_for_it_that_year(year, opposition
     assert frame.parties == sorted(["VE", opposition])
 
 
+@pytest.mark.parametrize(("language", "text"), [
+    ("fr", "Syrie : fin de Genève IV\n\nLe médiateur de l'ONU a clos vendredi le quatrième cycle de négociations "
+           "sur la Syrie à Genève, avec un ordre du jour accepté par le régime et l'opposition."),
+    ("en", "Syria talks collapse\n\nThe U.N. mediator for Syria apologized on Saturday after a second round of "
+           "peace talks between the government and the opposition ended without progress."),
+])
+def test_the_side_named_with_the_government_is_a_party(language, text):
+    frame = _frame(text, language, EventDate(date="2017-03-03", precision="day"))
+    assert frame.parties == ["HNC", "SY"]
+
+
 def test_an_opposition_as_a_stance_or_rebels_as_an_adjective_are_no_side():
     frame = _frame("Les ministres réunis à Berlin demandent le report des élections séparatistes\n\n"
                    "Les ministres des Affaires étrangères de la France, de l'Allemagne, de la Russie et de l'Ukraine "

@@ -60,6 +60,7 @@ class Cues:
     mediator_after: frozenset[str]
     mediator_role: re.Pattern[str]
     envoy_role: re.Pattern[str]
+    government_and: Endings  # "regime et", "government and": the government, then the side named with it
 
     def joins(self, between: str) -> bool:
         """True when the text between two mentions only joins them ("et la", ", "), within one paragraph."""
@@ -89,7 +90,9 @@ def frame_cues(gazetteer: Gazetteer, language: str) -> Cues:
                  _word_pattern(folded("leader_roles")), _word_pattern(folded("delegation_words")),
                  folded("attacker_nouns"), _word_pattern(folded("parliaments")), endings("mediator_cues"),
                  frozenset(folded("mediator_after")), _word_pattern(folded("mediator_roles")),
-                 _word_pattern(folded("envoy_roles")))
+                 _word_pattern(folded("envoy_roles")),
+                 Endings.of(tuple(f"{government} {conjunction}" for government in folded("government_words")
+                                  for conjunction in folded("conjunctions") if conjunction != ",")))
 
 
 def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:

@@ -140,6 +140,8 @@ def _actor_score(text: str, actor: _Actor, cues: Cues, attack: bool = False) -> 
         return STRONG_PARTY
     if ends_with(before, cues.party) or any(after.startswith(word + " ") for word in cues.conjunctions if word != ","):
         return STRONG_PARTY
+    if actor.how == "opponent" and ends_with(before, cues.government_and):  # "le régime et l'opposition"
+        return STRONG_PARTY
     return WEAK_PARTY if actor.how == "opponent" else NAMED_PARTY  # the rebels the talks are about
 
 
