@@ -78,10 +78,11 @@ def _shared_targets(scores: dict[str, float]) -> dict[str, str]:
 
 
 @cache
-def _aside(language: str) -> re.Pattern[str]:
-    """Words that make the next few words a landmark ("en marge du G7", "ahead of the summit")."""
+def landmark_before(language: str, words_between: int = 2) -> re.Pattern[str]:
+    """Words that make the next few words a landmark ("en marge du G7", "ahead of the summit"), on the
+    text that ends right before the landmark's noun or name, at most ``words_between`` words after them."""
     words = "|".join(load_rule_data("event_types")["aside_before"][language])
-    return re.compile(rf"(?<!\w)(?:{words})(?:\W+[\w'-]+){{0,2}}\W*$", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?:{words})(?:\W+[\w'-]+){{0,{words_between}}}\W*$", re.IGNORECASE)
 
 
 @cache
@@ -94,7 +95,7 @@ def _topic(language: str) -> re.Pattern[str]:
 def _is_aside(name: str, sentence: Sentence, start: int, language: str) -> bool:
     config = load_rule_data("event_types")
     text = sentence.text
-    return bool(_aside(language).search(text[max(0, start - config["aside_window_chars"]) : start])) or (
+    return bool(landmark_before(language).search(text[max(0, start - config["aside_window_chars"]) : start])) or (
         name in config["topic_types"]
         and bool(_topic(language).search(text[max(0, start - config["topic_window_chars"]) : start])))
 

@@ -157,6 +157,22 @@ def test_title_opening_place_and_dateline_are_weak_venues():
     assert dateline.location.place == "Madrid"
 
 
+def test_a_dateline_place_the_gazetteer_lacks_is_in_the_country_it_gives():
+    frame = _frame("Les ministres du G7 s'engagent sur l'Ukraine\n\nGSTAAD (Suisse) (AFP) - Les ministres des Affaires "
+                   "étrangères du G7 se sont engagés lundi à soutenir l'Ukraine.", "fr")
+    assert (frame.location.place, frame.location.country) == ("Gstaad", "CH")
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("fr", "Le G7 s'engage sur le climat\n\nLes dirigeants du G7 réunis à Elmau, en Allemagne, se sont engagés "
+           "lundi, un signal envoyé six mois avant la conférence de Paris sur le climat."),
+    ("fr", "Sommet à quatre vendredi\n\nCe sera le premier sommet à quatre en Allemagne depuis la nuit de "
+           "négociations de Minsk, en février."),
+])
+def test_the_venue_of_a_landmark_event_is_not_the_venue(language, text):
+    assert _frame(text, language).location.country == "DE"
+
+
 def test_struck_place_is_the_venue_of_an_incident_and_the_struck_state_a_party():
     frame = _frame("Russian missile strike hits Kremenchuk mall\n\n"
                    "KYIV, June 27 (Reuters) - A Russian missile strike set a crowded mall ablaze in the central "

@@ -71,7 +71,7 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         if event_type in NUMBERED_TYPES else (None, 1.0))
     party_scores = score_parties(text, actors, participants, first_offset, sentences, cues, gazetteer, language,
                                  attack=event_type in ATTACK_TYPES)
-    location, location_score = find_location(doc, text, gazetteer, sentences, cues, event_type)
+    location, location_score = find_location(doc, text, gazetteer, sentences, cues, event_type, language)
     speaker_party = main_speaker_party(quotes)
     # who signs does not depend on a signing's parties (a summit's and a ministerial meeting's do)
     signatories = _taking_part(text, language, people, participants, event_type, [], quotes, cues, gazetteer

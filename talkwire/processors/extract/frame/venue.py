@@ -11,19 +11,23 @@ from collections import Counter
 from spacy.tokens import Doc, Span
 
 from talkwire.processors.extract.entities import doc_ents
-from talkwire.processors.extract.event_type import NO_VENUE_TYPES
+from talkwire.processors.extract.event_type import NO_VENUE_TYPES, landmark_before
 from talkwire.processors.extract.frame.cues import Cues, context_before, ends_with, sentence_at
 from talkwire.processors.extract.gazetteer import Gazetteer, GazetteerEntry, fold
 from talkwire.processors.extract.rule_text import Sentence, zone_weight
 from talkwire.processors.records import Location
 
 WEAK_VENUE = 0.5  # a place opening the title or the dateline, without a venue preposition
-_DATELINE = re.compile(r"\A(?:,[^\n()]{0,40})?\s*(?:\([^)\n]{1,25}\))?\s*[-–—]\s")
+LANDMARK_CHARS = 50  # how far before a "conférence de X" a landmark word ("avant la") is looked for,
+LANDMARK_WORDS = 4  # and how many words may stand between ("depuis la nuit de négociations de Minsk")
+# after the place: ", June 27", then up to two parentheses, the first of which may name the country
+# ("ELMAU (Allemagne) (AFP) -"), then a dash
+_DATELINE = re.compile(r"\A(?:,[^\n()]{0,40})?\s*(?:\(([^)\n]{1,25})\)\s*)?(?:\([^)\n]{1,25}\)\s*)?[-–—]\s")
 _DATELINE_WORDS = re.compile(r"\A([A-ZÀ-Ý][\w'’ .-]{1,40}?)(?=\s*(?:,|\(|[-–—]\s))")
 
 
-def find_location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sentence], cues: Cues, event_type: str
-              ) -> tuple[Location, float]:
+def find_location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sentence], cues: Cues, event_type: str,
+                  language: str) -> tuple[Location, float]:
     """The venue of the country whose mentions score most together (a dateline then tips "zones in
     Syria" against "the ceremony in Kazakhstan"): its best-scored mention, a country refined to the
     best venue named inside it."""
@@ -31,7 +35,7 @@ def find_location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sen
         return Location(), 1.0
     candidates: list[tuple[float, GazetteerEntry]] = []
     ents = doc_ents(doc)
-    mentions = [(ent.start_char, entry, _venue_weight(text, ent, cues, entry, sentences, gazetteer))
+    mentions = [(ent.start_char, entry, _venue_weight(text, ent, cues, entry, sentences, gazetteer, language))
                 for ent in ents if (entry := _place_or_country(ents, ent, gazetteer))]
     mentions += _dateline(text, sentences, gazetteer)
     for start, entry, venue_weight in mentions:
@@ -71,9 +75,10 @@ def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer) -
 
 
 def _venue_weight(text: str, ent: Span, cues: Cues, entry: GazetteerEntry, sentences: list[Sentence],
-                  gazetteer: Gazetteer) -> float:
+                  gazetteer: Gazetteer, language: str) -> float:
     """How surely the mention names a venue: 2 for "sommet de X"/"X summit" (a city's), 1 after "à"/"in",
-    WEAK_VENUE for a place opening the title ("Krementchouk, la ville sous le choc"), else 0."""
+    WEAK_VENUE for a place opening the title ("Krementchouk, la ville sous le choc"), else 0; none
+    for the venue of a landmark event ("six mois avant la conférence de Paris")."""
     before = context_before(text, ent.start_char)
     after = text[ent.end_char:ent.end_char + 30]
     if ends_with(before, cues.non_venue) or re.match(r"['’]s?\b", after):  # "at Ukraine's request"
@@ -83,7 +88,8 @@ def _venue_weight(text: str, ent: Span, cues: Cues, entry: GazetteerEntry, sente
     next_word = re.match(r"\W*(\w*)", fold(after)).group(1)
     # "Istanbul talks" names the venue; "Syria talks" the matter of the talks
     if ends_with(before, cues.venue_before) or (next_word in cues.venue_after and entry.kind == "place"):
-        return 2.0
+        landmark = landmark_before(language, LANDMARK_WORDS).search(text[max(0, ent.start_char - LANDMARK_CHARS):ent.start_char])
+        return 0.0 if landmark else 2.0
     if ends_with(before, cues.venue):
         return 1.0
     opens_title = bool(sentences) and sentences[0].paragraph == 0 and ent.start_char == sentences[0].start
@@ -91,13 +97,21 @@ def _venue_weight(text: str, ent: Span, cues: Cues, entry: GazetteerEntry, sente
 
 
 def _dateline(text: str, sentences: list[Sentence], gazetteer: Gazetteer) -> list[tuple[int, GazetteerEntry, float]]:
-    """The place of a dateline opening the first body paragraph ("KYIV, June 27 (Reuters) -")."""
+    """The place of a dateline opening the first body paragraph ("KYIV, June 27 (Reuters) -"); a place
+    the gazetteer lacks, in the country the dateline gives ("ELMAU (Allemagne) (AFP) -")."""
     body = next((s for s in sentences if s.paragraph == 1), None)
     words = _DATELINE_WORDS.match(text[body.start:body.start + 60]) if body else None
-    if words is None or not _DATELINE.match(text[body.start + words.end():body.start + words.end() + 60]):
+    tail = _DATELINE.match(text[body.start + words.end():body.start + words.end() + 60]) if words else None
+    if tail is None:
         return []
     entry = gazetteer.lookup(words.group(1))
-    return [(body.start, entry, WEAK_VENUE)] if entry and entry.kind in ("place", "country") else []
+    if entry is None or entry.kind not in ("place", "country"):
+        country = gazetteer.lookup(tail.group(1)) if tail.group(1) else None
+        if country is None or country.kind != "country":
+            return []
+        name = words.group(1).title() if words.group(1).isupper() else words.group(1)
+        entry = GazetteerEntry("place", name, name, country.canonical)
+    return [(body.start, entry, WEAK_VENUE)]
 
 
 def _country_after(ents: tuple[Span, ...], offset: int, gazetteer: Gazetteer) -> str | None:
