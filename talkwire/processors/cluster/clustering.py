@@ -84,7 +84,7 @@ from talkwire.settings import Limits
 
 BLOCK_KEY = "events"
 JOIN_SCORE = 0.60  # dev: same-event pairs >= 0.65, different-event pairs <= 0.55
-MERGE_SCORE = 0.80
+MERGE_SCORE = 0.70  # a member this close to a second event folds it in (0.65 merged distinct yemen and lebanon events)
 REPRESENTATIVES_PER_EVENT = 12  # originals compared per event: the most recent ones
 
 

@@ -1,11 +1,13 @@
 import dataclasses
 import itertools
 
+import numpy as np
 import pytest
 
 from talkwire.processors.cluster.block_state import Evidence, event_id_for
 from talkwire.processors.cluster.clustering import JOIN_SCORE, blocking_key, cluster_article
 from talkwire.processors.cluster.scoring import MAX_FRAME_PENALTY, pair_score
+from talkwire.processors.cluster.embedding import decode_vector, encode_vector
 from talkwire.processors.cluster.features import synthetic_features, synthetic_history
 from talkwire.processors.records import EventFrame, Location
 from talkwire.settings import Limits
@@ -357,6 +359,19 @@ def test_reports_within_the_days_an_opening_report_says_the_talks_will_last_join
     ]
     block, _ = replay([items[i] for i in order])
     assert groups(block) == [["closing", "opening"], ["next-week"]]
+
+
+def test_a_report_close_to_two_events_folds_them_into_one():
+    """A report whose embedding is as close to both (cosine 0.71: the English and the French reports of
+    one summit, say) and whose frame neither helps nor hurts joins one and merges the other."""
+    first, second = article("fr", 3, "summit-fr"), article("en", 3, "summit-en", hour=13)
+    both = decode_vector(first.embedding) + decode_vector(second.embedding)
+    bridge = article("both", 3, "bridge", hour=14, frame=frame(3, parties=("DE", "FR")))
+    bridge = bridge.model_copy(update={"embedding": encode_vector(both / np.linalg.norm(both))})
+    first, second = (item.model_copy(update={"enriched": item.enriched.model_copy(update={"frame": frame(3)})})
+                     for item in (first, second))
+    block, _ = replay([first, second, bridge])
+    assert groups(block) == [["both", "en", "fr"]]
 
 
 def test_frame_evidence_against_a_close_embedding_is_capped():
