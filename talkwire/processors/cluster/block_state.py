@@ -298,8 +298,8 @@ def candidate_keys(frame: EventFrame, key: SortKey) -> list[str]:
     event_day = frame_event_day(frame)
     if event_day is None:
         return [f"p/{day.isoformat()}" for day in recent]
-    # within SOFT_GAP_DAYS of any day of its own meeting; a report dated in a later one's meeting is
-    # listed under that day (index_keys)
+    # SOFT_GAP_DAYS around its day, or as far as its meeting reaches; a report whose meeting reaches
+    # this day is listed under it (index_keys)
     before, after = meeting_reach(frame)
     around = [event_day + timedelta(days=n) for n in range(-max(SOFT_GAP_DAYS, before), max(SOFT_GAP_DAYS, after) + 1)]
     rounds = [f"r/{frame.round}"] if frame.round is not None else []

@@ -88,8 +88,8 @@ def _venue_weight(text: str, ent: Span, cues: Cues, entry: GazetteerEntry, sente
     next_word = re.match(r"\W*(\w*)", fold(after)).group(1)
     # "Istanbul talks" names the venue; "Syria talks" the matter of the talks
     if ends_with(before, cues.venue_before) or (next_word in cues.venue_after and entry.kind == "place"):
-        landmark = landmark_before(language, LANDMARK_WORDS).search(text[max(0, ent.start_char - LANDMARK_CHARS):ent.start_char])
-        return 0.0 if landmark else 2.0
+        preceding = text[max(0, ent.start_char - LANDMARK_CHARS):ent.start_char]
+        return 0.0 if landmark_before(language, LANDMARK_WORDS).search(preceding) else 2.0
     if ends_with(before, cues.venue):
         return 1.0
     opens_title = bool(sentences) and sentences[0].paragraph == 0 and ent.start_char == sentences[0].start
