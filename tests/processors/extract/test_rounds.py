@@ -39,6 +39,7 @@ from talkwire.processors.extract.rounds import extract_round
         ("It was the first round of talks to be hosted by Norway.", "en", None),
         ("It is the first round of such talks to be hosted by Qatar.", "en", None),
         ("The talks are the first since negotiations in Vienna stalled in March.", "en", None),
+        ("They met on Thursday, their first encounter since the collapse of the second round ten days ago.", "en", None),
         ("Les discussions sont les premières depuis négociations et rencontres de mars.", "fr", None),
         ("The Houthis are in Riyadh for their first public talks in Saudi Arabia.", "en", None),
         ("C'est le premier cycle de ces discussions à être accueilli par le Qatar.", "fr", None),
