@@ -447,6 +447,22 @@ def test_the_side_named_with_the_government_is_a_party(language, text):
     assert frame.parties == ["HNC", "SY"]
 
 
+@pytest.mark.parametrize(("lead", "inside"), [
+    ("Les dirigeants chypriote-grec et chypriote-turc ont entamé lundi en Suisse cinq jours de négociations "
+     "intensives sous l'égide de l'ONU.", True),
+    ("Les délégations chypriote-grecque et chypriote-turque ont entamé lundi en Suisse cinq jours de négociations "
+     "intensives sous l'égide de l'ONU.", False),
+])
+def test_leaders_the_lead_says_negotiate_take_part_where_the_body_names_them(lead, inside):
+    """Leaders whose delegations meet take part only when their own clause in the title or lead says
+    so; when the lead says the leaders themselves negotiate, the body naming them is enough."""
+    frame = _frame("Chypre : négociations en Suisse\n\n" + lead + "\n\nLe président chypriote Nicos Anastasiades "
+                   "et le dirigeant chypriote-turc Mustafa Akinci se sont retrouvés dans un hôtel de Mont-Pèlerin.", "fr",
+                   EventDate(date="2016-11-07", precision="day"))
+    assert frame.event_type == "negotiation_round"
+    assert ("Nicos Anastasiades" in {p.canonical for p in frame.participants}) == inside
+
+
 def test_an_opposition_as_a_stance_or_rebels_as_an_adjective_are_no_side():
     frame = _frame("Les ministres réunis à Berlin demandent le report des élections séparatistes\n\n"
                    "Les ministres des Affaires étrangères de la France, de l'Allemagne, de la Russie et de l'Ukraine "

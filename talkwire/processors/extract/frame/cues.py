@@ -61,6 +61,7 @@ class Cues:
     mediator_role: re.Pattern[str]
     envoy_role: re.Pattern[str]
     government_and: Endings  # "regime et", "government and": the government, then the side named with it
+    leaders_negotiate: re.Pattern[str]
 
     def joins(self, between: str) -> bool:
         """True when the text between two mentions only joins them ("et la", ", "), within one paragraph."""
@@ -92,7 +93,8 @@ def frame_cues(gazetteer: Gazetteer, language: str) -> Cues:
                  frozenset(folded("mediator_after")), _word_pattern(folded("mediator_roles")),
                  _word_pattern(folded("envoy_roles")),
                  Endings.of(tuple(f"{government} {conjunction}" for government in folded("government_words")
-                                  for conjunction in folded("conjunctions") if conjunction != ",")))
+                                  for conjunction in folded("conjunctions") if conjunction != ",")),
+                 _word_pattern(folded("leaders_negotiate")))
 
 
 def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
