@@ -350,6 +350,9 @@ def _participant(frame, name):
     # the party named right after the person
     ("Negotiators met in Oslo. Lead negotiator Pablo Beltrán of the ELN said talks would go on.", "en",
      "Pablo Beltrán", "Lead negotiator", "ELN"),
+    # lower-case qualifiers before the role noun
+    ("EU foreign policy chief Catherine Ashton met Serbian Prime Minister Ivica Dacic in Brussels.", "en",
+     "Catherine Ashton", "EU foreign policy chief", "EU"),
 ])
 def test_a_persons_party_is_read_from_the_text(text, language, name, role, party):
     participant = _participant(_frame(text, language), name)

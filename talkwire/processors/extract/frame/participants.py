@@ -87,14 +87,16 @@ def _role_before(text: str, start: int, cues: Cues) -> str | None:
     for i in range(first, len(words)):
         if _starts_with_role(fold(" ".join(words[i:])), cues) or (
                 words[i].endswith("'s") and i + 1 < len(words) and _starts_with_role(fold(" ".join(words[i + 1:])), cues)):
-            return _trim_role(_english_title_start(words, i).replace("·", "."))
+            return _trim_role(_english_title_start(words, i, cues).replace("·", "."))
     return None
 
 
-def _english_title_start(words: list[str], i: int) -> str:
-    """Extend a title back over capitalised words/possessives ("Russian Foreign Minister", "Taliban
-    negotiator"); a role opened by an article ("le chef des talibans") starts there."""
-    while not _ROLE_ARTICLE.match(words[i]) and i > 0 and (words[i - 1][:1].isupper() or words[i - 1].endswith("'s")):
+def _english_title_start(words: list[str], i: int, cues: Cues) -> str:
+    """Extend a title back over capitalised words, possessives and role qualifiers ("Russian Foreign
+    Minister", "Taliban negotiator", "EU foreign policy chief"); a role opened by an article ("le chef
+    des talibans") starts there."""
+    while not _ROLE_ARTICLE.match(words[i]) and i > 0 and (
+            words[i - 1][:1].isupper() or words[i - 1].endswith("'s") or fold(words[i - 1]) in cues.role_qualifiers):
         i -= 1
     return " ".join(words[i:])
 
