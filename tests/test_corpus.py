@@ -30,9 +30,10 @@ EVENT_FIELDS = {"event_type", "parties", "location", "date", "round", "outcomes"
 OPTIONAL_EVENT_FIELDS = {"mentioned", "track"}
 OPAQUE_ID = re.compile(r"^[0-9a-f]{10}$")
 OTHER_CLUSTER = re.compile(r"^other-\d+$")
-PARTY_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,11}$")  # ISO alpha-2, or an organisation's short name (docs/codes.md)
+PARTY_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,11}$")  # ISO alpha-2, or an organisation's short name (docs/codes.md)
 SNAKE_CASE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$")
 PREVIEW_DAYS = 14  # a preview reports an event up to two weeks ahead
+MEETING_DAYS = 7  # a report of a multi-day meeting may be dated to its first day, up to a week back
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -114,7 +115,7 @@ def test_every_cluster_is_an_event_or_a_singleton_other(gold, events):
             assert size == 1, f"{cluster} must be a singleton"
         else:
             assert cluster in events, cluster
-            assert size >= 3, f"{cluster} has only {size} articles"
+            assert size >= 2, f"{cluster} has only {size} article: nothing to fold"
     assert set(events) <= set(clusters), "events.json has events without articles"
 
 
@@ -123,7 +124,7 @@ def test_event_dates_are_valid_and_not_after_publication(articles, gold_by_id):
         event_date = date.fromisoformat(gold_by_id[article["id"]]["event_date"])
         published = datetime.fromisoformat(article["published_at"])
         local_day = published.date()
-        assert local_day - timedelta(days=2) <= event_date <= local_day + timedelta(days=PREVIEW_DAYS), article["id"]
+        assert local_day - timedelta(days=MEETING_DAYS) <= event_date <= local_day + timedelta(days=PREVIEW_DAYS), article["id"]
 
 
 def test_published_at_is_iso_8601_with_an_offset(articles):
@@ -150,8 +151,9 @@ def test_wire_copies_form_enough_dup_groups_within_one_cluster(gold):
         members.setdefault(row["dup_group"], []).append(row)
     copied = {group: rows for group, rows in members.items() if len(rows) >= 2}
     assert len(copied) >= 5
-    for group, rows in copied.items():
-        assert len({row["cluster"] for row in rows}) == 1, group
+    for group, rows in copied.items():  # copies of one unrelated story are each their own other-N
+        clusters = {row["cluster"] for row in rows}
+        assert len(clusters) == 1 or all(OTHER_CLUSTER.match(cluster) for cluster in clusters), group
 
 
 def test_bodies_are_articles_with_paragraphs(articles):
