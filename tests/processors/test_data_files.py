@@ -89,8 +89,10 @@ def test_organisation_codes_are_unique_typed_and_not_states() -> None:
 
 def test_every_code_used_anywhere_is_a_known_state_or_organisation() -> None:
     states, territories = _states_and_territories()
-    known = states | territories | _organisation_codes()
     countries = load_data("gazetteer/countries.yaml")
+    historic = set(countries["historic_states"])
+    assert not historic & states and all(set(state["part"]) <= states for state in countries["historic_states"].values())
+    known = states | territories | historic | _organisation_codes()
     used = {("places.yaml", p["country"]) for p in load_data("gazetteer/places.yaml")}
     used |= {("places.yaml seat_of", p["seat_of"]) for p in load_data("gazetteer/places.yaml") if p.get("seat_of")}
     used |= {("countries.yaml", code) for key in ("extra_names", "seats") for code in countries[key]}

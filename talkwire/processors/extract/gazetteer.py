@@ -74,6 +74,8 @@ class Gazetteer:
     # state -> the sides opposing its government, each as (cue word, code, years): organisations.yaml's `opposes`
     opponents: dict[str, list[DatedRole]] = field(default_factory=dict)
     members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # grouping code -> the codes it stands for
+    # present state -> the historic states it was part of, by years: countries.yaml's `historic_states`
+    historic: dict[str, list[DatedRole]] = field(default_factory=dict)
 
     def add(self, entry: GazetteerEntry, names: list[str]) -> None:
         self.entries.setdefault(entry.id, entry)
@@ -121,6 +123,11 @@ class Gazetteer:
     def opponents_of(self, state: str, cue: str, year: int) -> list[str]:
         """The codes a cue word ("opposition", "rebels") stands for in the talks of ``state`` in ``year``."""
         return [side.party for side in self.opponents.get(state, ()) if side.role == cue and side.holds_in(year)]
+
+    def state_in(self, code: str, year: int | None) -> str:
+        """The state ``code`` stood for in ``year``: the historic state it was part of then, else itself."""
+        held = next((h for h in self.historic.get(code, ()) if year is not None and h.holds_in(year)), None)
+        return held.party if held else code
 
     def words(self, name: str, language: str) -> list[str]:
         """A lexicon word list (``lexicon.yaml``) for one language."""
@@ -198,6 +205,11 @@ def _add_countries(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
         gazetteer.add(GazetteerEntry("country", code, display), names)
     for code, names in extra.items():  # codes pycountry does not list (e.g. XK)
         gazetteer.add(GazetteerEntry("country", code, names[-1]), names)
+    for code, state in data.get("historic_states", {}).items():
+        gazetteer.add(GazetteerEntry("country", code, state["names"][-1]), state["names"])
+        _add_demonyms(gazetteer, code, state["demonyms"])
+        for member, (start, end) in state["part"].items():
+            gazetteer.historic.setdefault(member, []).append(DatedRole("part of", code, start, end))
     for code, names in data.get("seats", {}).items():
         gazetteer.add(GazetteerEntry("country", code, gazetteer.entries[f"country:{code}"].name), names)
         gazetteer.seats.update(fold(name) for name in names)

@@ -49,6 +49,22 @@ def test_demonyms(gazetteer, word, language, code):
     assert gazetteer.demonym(word, language) == code
 
 
+@pytest.mark.parametrize(("code", "year", "state"), [
+    ("RS", 1995, "YU"), ("ME", 1999, "YU"), ("RS", 2004, "CS"), ("RS", 2010, "RS"), ("RU", 1985, "SU"),
+    ("RU", 1992, "RU"), ("RS", None, "RS"), ("FR", 1960, "FR"),
+])
+def test_a_state_stands_for_the_historic_state_it_was_part_of_that_year(gazetteer, code, year, state):
+    assert gazetteer.state_in(code, year) == state
+
+
+@pytest.mark.parametrize(("name", "code"), [("Yougoslavie", "YU"), ("Union soviétique", "SU"), ("USSR", "SU"),
+                                            ("Bosnie", "BA"), ("Bosnia", "BA"), ("Zaïre", "CD")])
+def test_historic_states_and_short_names_are_countries(gazetteer, name, code):
+    entry = gazetteer.lookup(name)
+    assert (entry.kind, entry.canonical) == ("country", code)
+    assert gazetteer.demonym("yougoslave", "fr") == "YU" and gazetteer.demonym("Soviet", "en") == "SU"
+
+
 def test_people_aliases_share_one_canonical_name(gazetteer):
     names = {gazetteer.lookup(n).canonical for n in ["Mikhaïlo Podoliak", "Mykhailo Podolyak", "Mykhaïlo Podoliak"]}
     assert names == {"Mikhaïlo Podoliak"}

@@ -466,6 +466,14 @@ def test_leaders_the_lead_says_negotiate_take_part_where_the_body_names_them(lea
     assert ("Nicos Anastasiades" in {p.canonical for p in frame.participants}) == inside
 
 
+@pytest.mark.parametrize(("day", "parties"), [("1995-09-08", ["BA", "HR", "YU"]), ("2023-09-08", ["BA", "HR", "RS"])])
+def test_a_state_is_the_historic_state_it_was_part_of_on_the_events_day(day, parties):
+    frame = _frame("Bosnie : accord à Genève entre Sarajevo, Zagreb et Belgrade\n\nLes ministres des Affaires étrangères "
+                   "bosniaque, croate et serbe se sont entendus vendredi à Genève sur les principes d'un accord de paix.",
+                   "fr", EventDate(date=day, precision="day"))
+    assert frame.parties == parties
+
+
 def test_an_opposition_as_a_stance_or_rebels_as_an_adjective_are_no_side():
     frame = _frame("Les ministres réunis à Berlin demandent le report des élections séparatistes\n\n"
                    "Les ministres des Affaires étrangères de la France, de l'Allemagne, de la Russie et de l'Ukraine "

@@ -90,10 +90,12 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         parties = choose_parties(party_scores, event_type, location.country, hosts, mediators, grouped)
     inside = signatories if signatories is not None else _taking_part(
         text, language, people, participants, event_type, parties, quotes, cues, gazetteer)
+    if location.country:  # the state of the time: Belgrade in 1995 is Yugoslavia's
+        location = location.model_copy(update={"country": gazetteer.state_in(location.country, year)})
     return EventFrame(
         reports_event=reports_event,  # False: no event of the vocabulary (sport, markets, party politics)
         event_type=event_type,
-        parties=parties,
+        parties=sorted({gazetteer.state_in(party, year) for party in parties}),
         location=location,
         date=event_date.date,
         date_precision=event_date.precision,
