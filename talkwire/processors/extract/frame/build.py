@@ -14,13 +14,13 @@ from talkwire.processors.extract.frame.cues import STRONG_PARTY, Cues, frame_cue
 from talkwire.processors.extract.dates import meeting_days, planned_days
 from talkwire.processors.extract.frame.participants import as_written, find_participants
 from talkwire.processors.extract.frame.parties import (
-    LEAD_PARAGRAPHS,
     choose_parties,
     find_mediators,
     find_actors,
     find_opponents,
     find_summit_hosts,
     first_offsets,
+    lead_text,
     main_speaker,
     main_speaker_party,
     minister_role,
@@ -130,16 +130,11 @@ def _taking_part(text: str, language: str, people: list[PersonSpan], participant
     if event_type == "ministerial_meeting":
         present = {p.name for p, _ in participants if p.party and p.role and minister_role().search(fold(p.role))
                    and (every_state or p.party in parties)}
-    doubted = event_type in MEETING_GUESSES and not cues.leaders_negotiate.search(fold(_lead(text)))
+    doubted = event_type in MEETING_GUESSES and not cues.leaders_negotiate.search(lead_text(split_sentences(text)))
     inside = taking_part(participation_scores(text, language, people, {p.name: p.role for p, _ in participants},
                                               present=present, principals=leaders if doubted else set()))
     speaker = main_speaker(quotes) if event_type == "speech" else None
     return {speaker} if speaker in inside else inside
-
-
-def _lead(text: str) -> str:
-    """The title and the lead paragraph."""
-    return " ".join(s.text for s in split_sentences(text) if s.paragraph <= LEAD_PARAGRAPHS)
 
 
 def _is_place(gazetteer: Gazetteer, name: str) -> bool:

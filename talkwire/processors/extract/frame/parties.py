@@ -167,12 +167,17 @@ def _in_lead(offset: int | None, sentences: list[Sentence]) -> bool:
     return sentence is not None and sentence.paragraph <= LEAD_PARAGRAPHS
 
 
+def lead_text(sentences: list[Sentence]) -> str:
+    """The title and the lead paragraph, folded."""
+    return fold(" ".join(s.text for s in sentences if s.paragraph <= LEAD_PARAGRAPHS))
+
+
 def principals_meeting(participants: list[tuple[Participant, bool]], first_offset: dict[str, int],
                         sentences: list[Sentence], cues: Cues) -> str | None:
     """Talks whose principals are leaders (or else foreign ministers) of two or more parties, named
     in the title or lead with no delegation in sight: a summit (a ministerial meeting), however the
     text calls it ("Putin and Erdogan … talks")."""
-    lead = fold(" ".join(s.text for s in sentences if s.paragraph <= LEAD_PARAGRAPHS))
+    lead = lead_text(sentences)
     if cues.delegation.search(lead):
         return None
     for event_type, role in (("summit", cues.leader_role), ("ministerial_meeting", minister_role())):
