@@ -148,6 +148,17 @@ def test_organisation_holding_its_summit_is_the_party_but_a_leader_guest_is_not_
     assert lviv.parties == ["TR", "UA", "UN"]
 
 
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "Leaders call for a delay of rebel elections\n\nPARIS (AP) - The leaders of France, Germany, Russia and "
+           "Ukraine called on Friday for local elections planned by separatists to be put off, after a summit at the "
+           "Elysée."),
+    ("fr", "Sommet à l'Élysée sur l'Ukraine\n\nLes dirigeants de la France, de l'Allemagne, de la Russie et de "
+           "l'Ukraine ont appelé vendredi à Paris, à l'issue d'un sommet, au report des élections séparatistes."),
+])
+def test_the_states_whose_leaders_meet_are_the_parties_not_summit_holders(language, text):
+    assert _frame(text, language).parties == ["DE", "FR", "RU", "UA"]
+
+
 def test_title_opening_place_and_dateline_are_weak_venues():
     title = _frame("Krementchouk, la ville sous le choc après la frappe\n\n"
                    "Les habitants pleuraient lundi leurs morts, a déclaré Volodymyr Zelensky depuis Kiev.", "fr")

@@ -82,7 +82,7 @@ def build_frame(doc: Doc, language: str, gazetteer: Gazetteer, people: list[Pers
         if location.country and location.country != speaker_party and cues.parliament.search(fold(text)):
             parties = sorted({speaker_party, location.country})
     else:
-        hosts = find_summit_hosts(text, actors, cues) if event_type == "summit" else set()
+        hosts = find_summit_hosts(text, actors, cues, gazetteer) if event_type == "summit" else set()
         mediators = find_mediators(text, actors, participants, cues, gazetteer)
         if signatories is not None:  # a mediator whose people sign is a signatory (the grain deal's UN)
             mediators -= {p.party for p, _ in participants if p.name in signatories}

@@ -235,11 +235,12 @@ def main_speaker(quotes: list[Quote]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def find_summit_hosts(text: str, actors: list[_Actor], cues: Cues) -> set[str]:
-    """Organisations holding their own summit ("sommet de l'Otan", "G7 leaders", "NATO summit")."""
+def find_summit_hosts(text: str, actors: list[_Actor], cues: Cues, gazetteer: Gazetteer) -> set[str]:
+    """Organisations holding their own summit ("sommet de l'Otan", "G7 leaders", "NATO summit"); a state
+    after the same words is one of those meeting ("the leaders of the United States, Japan...")."""
     hosts = set()
     for actor in actors:
-        if actor.how != "name":
+        if actor.how != "name" or actor.code not in gazetteer.intergovernmental:
             continue
         after = re.match(r"\W*(\w*)", fold(text[actor.end:actor.end + 30])).group(1)
         if ends_with(context_before(text, actor.start), cues.summit_before) or after in cues.summit_after:
