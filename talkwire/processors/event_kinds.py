@@ -16,6 +16,7 @@ class EventKind:
     numbered: bool
     in_track: bool
     family: str
+    convened: bool
 
 
 @cache

@@ -11,7 +11,7 @@ from talkwire.processors.cluster.block_state import DECODED_CACHE_SIZE
 from talkwire.processors.cluster.reports import report_url
 from talkwire.processors.event_kinds import event_kinds
 from talkwire.processors.extract.event_type import NO_VENUE_TYPES
-from talkwire.processors.extract.gazetteer import fold
+from talkwire.processors.extract.gazetteer import fold, load_gazetteer
 from talkwire.processors.records import (
     ArticleFeatures,
     ArticleRef,
@@ -67,6 +67,8 @@ def build_event(
     # event of a type without venue (a call) has none whatever a stray article named
     event_type = decide("event_type", lambda f: f.event_type if f.reports_event else None) or "other"
     parties = _labels_backed(votes, lambda f: f.parties, PARTY_SHARE)
+    if event_kinds()[event_type].convened:
+        parties = _without_conveners(parties)
     has_venue = event_type not in NO_VENUE_TYPES
     country = decide("location", lambda f: f.location.country) if has_venue else None
     place_votes = [v for v in votes if v.frame.location.country == country] if has_venue else []
@@ -138,6 +140,13 @@ def _event_title(roster: list[BlockMember], items: list[ArticleFeatures], langua
         if item.enriched.article.title
     ]
     return items[min(ranked)[2]].enriched.article.title if ranked else ""
+
+
+def _without_conveners(parties: list[str]) -> list[str]:
+    """The sides of talks an organisation of states convenes: the organisation only where fewer than two
+    others are named (the EU in talks with the UK, the UN's chief meeting one leader)."""
+    sides = [code for code in parties if code not in load_gazetteer().intergovernmental]
+    return sides if len(sides) >= 2 else parties
 
 
 @lru_cache(maxsize=DECODED_CACHE_SIZE)  # the same few outlet names and roles, for every member of every event

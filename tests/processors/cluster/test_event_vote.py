@@ -142,3 +142,15 @@ def test_an_event_of_a_type_without_rounds_has_none_whatever_a_report_numbered()
     roster, items = members(*calls, misread)
     event = build_event("ev-1", roster, items, Limits())
     assert event.event_type == "phone_call" and event.round is None
+
+
+def test_an_organisation_of_states_convening_talks_between_two_sides_is_no_party():
+    yemen = [EventFrame(event_type="negotiation_round", parties=["HOUTHI", "UN", "YE"]) for _ in range(2)]
+    roster, items = members(*yemen)
+    assert build_event("ev-1", roster, items, Limits()).parties == ["HOUTHI", "YE"]
+    brexit = [EventFrame(event_type="negotiation_round", parties=["EU", "GB"]) for _ in range(2)]
+    roster, items = members(*brexit)
+    assert build_event("ev-1", roster, items, Limits()).parties == ["EU", "GB"]
+    grain = [EventFrame(event_type="agreement_signing", parties=["RU", "TR", "UA", "UN"]) for _ in range(2)]
+    roster, items = members(*grain)
+    assert build_event("ev-1", roster, items, Limits()).parties == ["RU", "TR", "UA", "UN"]
