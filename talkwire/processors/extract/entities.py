@@ -59,8 +59,11 @@ def extract_entities(doc: Doc, language: str, gazetteer: Gazetteer, limits: Limi
     people: list[tuple[_NameSpan, GazetteerEntry]] = []
     unknown_names: list[_NameSpan] = []
     honorifics = {fold(h) for h in gazetteer.words("honorifics", language)}
+    other_bearers = _unknown_surnames(doc)
     for ent in doc_ents(doc):
         entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
+        if entry is not None and entry.kind == "person" and len(ent) == 1 and fold(ent.text) in other_bearers:
+            entry = None  # a lone "Dacic" where "Zoran Dacic" is named: him, not the gazetteer's Ivica Dacic
         if entry is None and ent.label_ == "PER":
             name = _name_extent(ent, honorifics)
             if name is not None and not _names_no_person(name.text, gazetteer):
@@ -81,6 +84,11 @@ def extract_entities(doc: Doc, language: str, gazetteer: Gazetteer, limits: Limi
     spans = sorted((PersonSpan(start=s.start, end=s.end, canonical=e.canonical, party=e.country) for s, e in people),
                    key=lambda p: p.start)
     return mentions[: limits.max_entities], spans[: limits.max_entities]
+
+
+def _unknown_surnames(doc: Doc) -> set[str]:
+    """The last words of the full names of people the gazetteer does not know."""
+    return {fold(ent[-1].text) for ent in doc_ents(doc) if ent.label_ == "PER" and not ent.ent_id_ and len(ent) > 1}
 
 
 def _tally(tallies: dict[str, _Tally], entry: GazetteerEntry, surface: str, offset: int) -> None:

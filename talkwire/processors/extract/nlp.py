@@ -55,7 +55,7 @@ def drop_other_bearers(doc: Doc) -> Doc:
     """A known person's one-word name that a capitalised name word follows is another person's first
     name ("Abbas Araghchi" is not Mahmoud Abbas): the ruler's span goes, and the model reads the name.
     A known surname after a spelling of the person's first name the gazetteer lacks takes it in
-    ("Benyamin Netanyahou")."""
+    ("Benyamin Netanyahou"); after another first name, it is someone else's ("Zoran Dacic")."""
     stopwords = _name_stopwords()
     kept = []
     for ent in doc.ents:
@@ -65,10 +65,20 @@ def drop_other_bearers(doc: Doc) -> Doc:
         elif (ent.ent_id_.startswith("person:") and ent.start > 0 and _name_word(doc[ent.start - 1], stopwords)
               and doc[ent.start - 1].ent_iob_ != "I" and _first_name_variant(doc[ent.start - 1].text, ent.ent_id_)):
             kept.append(Span(doc, ent.start - 1, ent.end, label=ent.label, span_id=ent.ent_id))
+        elif len(ent) == 1 and ent.ent_id_.startswith("person:") and _after_other_first_name(doc, ent.start, stopwords):
+            doc[ent.start].ent_id_ = ""  # "Zoran Dacic" is not Ivica Dacic: the model reads the name
         else:
             kept.append(ent)
     doc.ents = kept
     return doc
+
+
+def _after_other_first_name(doc: Doc, start: int, stopwords: frozenset[str]) -> bool:
+    """Whether a known surname follows a name word that opens no sentence ("Zoran" in "with Zoran Dacic";
+    not "Meanwhile" in ". Meanwhile Dacic"): another bearer of the surname."""
+    before = doc[start - 1] if start > 0 else None
+    return (before is not None and _name_word(before, stopwords) and before.ent_iob_ != "I"
+            and before.i > 0 and not doc[before.i - 1].is_punct and not doc[before.i - 1].is_space)
 
 
 def _first_name_variant(word: str, person_id: str) -> bool:

@@ -182,8 +182,8 @@ def test_english_title_is_not_part_of_the_name(english, text, person):
 
 
 @pytest.mark.parametrize(("language", "text", "start", "end", "name"), [
-    ("en", "South Korean President Moon Jae-in met Kim Yong-chol in Seoul.", "Moon", "Moon Jae", "Moon Jae-in"),
-    ("fr", "Le roi Abdallah II de Jordanie a reçu le négociateur.", "Abdallah", "Abdallah II de", "Abdallah II"),
+    ("en", "South Korean envoy Lee Do-hoon met Kim Yong-chol in Seoul.", "Lee", "Lee Do", "Lee Do-hoon"),
+    ("fr", "Le prince Albert II de Monaco a reçu le négociateur.", "Albert", "Albert II de", "Albert II"),
 ])
 def test_a_person_span_is_cut_to_the_whole_name(english, french, language, text, start, end, name):
     """The model cuts a hyphenated given name short, or runs on into "de" before a country: the span
@@ -196,13 +196,16 @@ def test_a_person_span_is_cut_to_the_whole_name(english, french, language, text,
     assert [text[p.start:p.end] for p in people if p.start == first] == [name]
 
 
-def test_english_lone_surname_read_as_an_organisation_is_the_person_named_before(english):
-    # en_core_web_sm tags this "Dacic" ORG; the full name earlier in the article says who it is
-    text = "Serbian Prime Minister Ivica Dacic met Kosovo leaders. Dacic said the deal was fair."
+@pytest.mark.parametrize("first_name", ["Ivica", "Zoran"])
+def test_a_lone_surname_is_the_person_the_article_names_in_full(english, first_name):
+    """The gazetteer's "Dacic" is Ivica Dačić; where the article names another Dacic in full, a lone
+    "Dacic" is him (and the ruler leaves "Zoran Dacic" whole to the model)."""
+    text = f"Serbian Prime Minister {first_name} Dacic met Kosovo leaders. Dacic said the deal was fair."
     entities, people = _entities(english, text, "en")
+    expected = "Ivica Dačić" if first_name == "Ivica" else "Zoran Dacic"
     persons = {e.canonical: e for e in entities if e.kind == "person"}
-    assert set(persons) == {"Ivica Dacic"} and persons["Ivica Dacic"].mentions == 2
-    assert [p.canonical for p in people] == ["Ivica Dacic", "Ivica Dacic"]
+    assert set(persons) == {expected} and persons[expected].mentions == 2
+    assert [p.canonical for p in people] == [expected, expected]
 
 
 def test_english_model_spans_lose_the_article_and_the_possessive(english):

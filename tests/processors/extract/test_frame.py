@@ -378,7 +378,7 @@ def test_a_state_an_ambassador_is_posted_to_is_not_the_party():
 def test_a_role_holding_another_persons_name_is_not_this_persons():
     frame = _frame("Le dirigeant était accompagné du ministre Álvaro Leyva et du chef négociateur Otty Patiño, "
                    "Antonio García, lors de la cérémonie à La Havane.", "fr")
-    assert _participant(frame, "Antonio García").role is None
+    assert "négociateur" not in (_participant(frame, "Antonio García").role or "")
 
 
 def test_a_state_opening_a_paragraph_does_not_share_the_standing_of_the_venue_before_it():

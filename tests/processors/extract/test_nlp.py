@@ -43,15 +43,15 @@ def test_english_pipeline_is_the_gazetteer_ruler_then_the_model_ner_only():
 
 
 @pytest.mark.parametrize(("language", "text"), [
-    ("en", "Iran's deputy foreign minister Abbas Araghchi will attend. Putin Tuesday said no."),
-    ("fr", "Le vice-ministre iranien des Affaires étrangères Abbas Araghchi viendra. Poutine a dit non."),
+    ("en", "Iran's deputy foreign minister Abbas Golroo will attend. Putin Tuesday said no."),
+    ("fr", "Le vice-ministre iranien des Affaires étrangères Abbas Golroo viendra. Poutine a dit non."),
 ])
 def test_a_known_persons_one_word_name_before_another_name_word_is_another_person(language, text):
-    """"Abbas" alone is Mahmoud Abbas to the gazetteer; "Abbas Araghchi" is someone else, left to the
+    """"Abbas" alone is Mahmoud Abbas to the gazetteer; "Abbas Golroo" is someone else, left to the
     model. A weekday after a name is no name word."""
     doc = load_pipeline(language, Settings().spacy_model_fr, Settings().spacy_model_en)(text)
     people = {e.text: e.ent_id_ for e in doc.ents if e.label_ == "PER"}
-    assert people.get("Abbas Araghchi") == "" and "Abbas" not in people
+    assert people.get("Abbas Golroo") == "" and "Abbas" not in people
     assert people[{"en": "Putin", "fr": "Poutine"}[language]] == "person:Vladimir Putin"
 
 
