@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from talkwire.processors.cluster.block_state import DECODED_CACHE_SIZE
@@ -28,6 +29,8 @@ from talkwire.settings import Limits
 COPY_WEIGHT = 0.4  # a wire copy's vote, relative to an original report
 PARTY_SHARE = 0.5  # a party named by half the reports that name any is the event's
 OUTCOME_SHARE = 1 / 3  # an outcome reported by a third of the reports that report any
+FIRST_DAY_WINDOW = 4  # days before the voted day where reports of one multi-day meeting may date it
+FIRST_DAY_SHARE = 0.5
 MAX_QUOTES = 3
 MAX_PARTICIPANTS = 20
 
@@ -74,6 +77,8 @@ def build_event(
     place_votes = [v for v in votes if v.frame.location.country == country] if has_venue else []
     place = _vote(place_votes, lambda v: (v.frame.location.place, v.frame.location.region) if v.frame.location.place else None)[0]
     day = decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date and f.date_precision == "day" else None)
+    if day and has_venue:
+        day = _first_day(votes, day)
     when = day or decide("date", lambda f: (f.date, f.date_precision, f.date_description) if f.date else None)
     # an event of a type without rounds (a call) has none, whatever a report typed otherwise numbered
     round_number = decide("round", lambda f: f.round) if event_kinds()[event_type].numbered else None
@@ -170,6 +175,23 @@ def _vote(votes: list[_Vote], value_of) -> tuple[object, list[str], float]:
     winner = min(totals, key=lambda value: (-totals[value], first_seen[value]))
     supporters = [v.article_id for v in votes if value_of(v) == winner]
     return winner, supporters, totals[winner] / sum(totals.values())
+
+
+def _first_day(votes: list[_Vote], voted: tuple) -> tuple:
+    """The first day of a meeting that its reports date over several days (formats.md: an event's date is
+    its first day): the earliest day up to FIRST_DAY_WINDOW days before the voted one that reports
+    give at least FIRST_DAY_SHARE of its weight."""
+    weight: dict[str, float] = {}
+    value_of: dict[str, tuple] = {}
+    for vote in votes:
+        frame = vote.frame
+        if frame.date and frame.date_precision == "day":
+            weight[frame.date] = weight.get(frame.date, 0.0) + vote.weight
+            value_of.setdefault(frame.date, (frame.date, frame.date_precision, frame.date_description))
+    last = date.fromisoformat(voted[0])
+    earlier = [day for day in weight if 0 < (last - date.fromisoformat(day)).days <= FIRST_DAY_WINDOW
+               and weight[day] >= FIRST_DAY_SHARE * weight[voted[0]]]
+    return value_of[min(earlier)] if earlier else voted
 
 
 def _labels_backed(votes: list[_Vote], labels_of, share: float) -> list[str]:

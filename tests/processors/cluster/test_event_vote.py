@@ -154,3 +154,17 @@ def test_an_organisation_of_states_convening_talks_between_two_sides_is_no_party
     grain = [EventFrame(event_type="agreement_signing", parties=["RU", "TR", "UA", "UN"]) for _ in range(2)]
     roster, items = members(*grain)
     assert build_event("ev-1", roster, items, Limits()).parties == ["RU", "TR", "UA", "UN"]
+
+
+def test_a_meeting_reported_over_several_days_is_dated_to_its_first_day():
+    """Two days of talks: the preview dates the first day, two reports the second."""
+    def talks(day):
+        return EventFrame(event_type="negotiation_round", parties=["CN", "US"], date=day, date_precision="day")
+    roster, items = members(talks("2019-05-10"), talks("2019-05-09"), talks("2019-05-10"))
+    assert build_event("ev-1", roster, items, Limits()).date == "2019-05-09"
+    roster, items = members(talks("2019-05-02"), talks("2019-05-10"), talks("2019-05-10"), talks("2019-05-10"))
+    assert build_event("ev-1", roster, items, Limits()).date == "2019-05-10"  # a stray day a week before
+    calls = [EventFrame(event_type="phone_call", parties=["CN", "US"], date=d, date_precision="day")
+             for d in ("2019-05-09", "2019-05-10", "2019-05-10")]
+    roster, items = members(*calls)
+    assert build_event("ev-1", roster, items, Limits()).date == "2019-05-10"  # a call has one day
