@@ -1,5 +1,7 @@
 """Participants apart from the people merely named: scores from cues, roles and place in the text."""
 
+import pytest
+
 from talkwire.processors.extract.participation import participation_scores, taking_part
 from talkwire.processors.records import PersonSpan
 
@@ -80,3 +82,12 @@ def test_a_leader_said_to_stay_away_from_a_summit_is_not_present():
     spans = _spans(text, "Narendra Modi", "Xi Jinping", "Xi", "Putin")
     leaders = {"Narendra Modi", "Xi Jinping", "Xi", "Putin"}
     assert taking_part(participation_scores(text, "en", spans, {}, present=leaders)) == {"Narendra Modi"}
+
+
+@pytest.mark.parametrize(("language", "text", "name"), [
+    ("en", "Serbian Prime Minister Ivica Dacic and Kosovo's Hashim Thaci initialed the accord in Brussels.", "Hashim Thaci"),
+    ("fr", "Ivica Dacic et Hashim Thaçi paraphent l'accord à Bruxelles.", "Hashim Thaçi"),
+])
+def test_those_who_initial_an_accord_take_part(language, text, name):
+    people = [PersonSpan(start=text.index(name), end=text.index(name) + len(name), canonical=name)]
+    assert participation_scores(text, language, people, {name: None})[name] >= 2.0
