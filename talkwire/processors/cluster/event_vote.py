@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from datetime import date
 from functools import lru_cache
 
@@ -32,6 +33,8 @@ OUTCOME_SHARE = 1 / 3  # an outcome reported by a third of the reports that repo
 FIRST_DAY_WINDOW = 4  # days before the voted day where reports of one multi-day meeting may date it
 FIRST_DAY_SHARE = 0.5
 MAX_QUOTES = 3
+FIRST_NAME_SIMILARITY = 0.75  # "Abdelkader"/"Abdulqader" .80
+SURNAME_SIMILARITY = 0.85  # "mirzoian"/"mirzoyan" .88, "aliev"/"aliyev" .91, "jongun"/"jongil" .67
 MAX_PARTICIPANTS = 20
 
 
@@ -215,7 +218,11 @@ def _participants(votes: list[_Vote], language: str | None) -> tuple[list[Partic
     took_part: dict[str, float] = {}
     named: dict[str, float] = {}
     first: dict[str, Participant] = {}
-    person_key = _person_keys({person.identity for vote in votes for person, _ in _people(vote)})
+    weight_of: dict[str, float] = {}
+    for vote in votes:
+        for person, _ in _people(vote):
+            weight_of[person.identity] = weight_of.get(person.identity, 0.0) + vote.weight
+    person_key = _person_keys(weight_of)
     for vote in votes:
         for person, in_room in _people(vote):
             key = person_key.get(person.identity, person.identity)
@@ -238,10 +245,13 @@ def _people(vote: _Vote) -> list[tuple[Participant, bool]]:
     return [*((p, True) for p in vote.frame.participants), *((p, False) for p in vote.frame.mentioned)]
 
 
-def _person_keys(identities: set[str]) -> dict[str, str]:
+def _person_keys(weight_of: dict[str, float]) -> dict[str, str]:
     """Each name -> the key of its person: the longest name of the event that a name of two words or
     more begins ("Ali Bagheri" -> "Ali Bagheri Kani": some reports shorten it), one spelling for names
-    that differ only by accents or case ("Juan Guaido", "Juan Guaidó": the accented one)."""
+    that differ only by accents or case ("Juan Guaido", "Juan Guaidó": the accented one), and the
+    transliteration most reports use for names written in several (``weight_of``: the reports' weight
+    naming each name)."""
+    identities = set(weight_of)
     words = {identity: fold(identity).split() for identity in identities}
     spelling: dict[tuple[str, ...], str] = {}
     for identity in sorted(identities, key=lambda name: (name.isascii(), name)):
@@ -251,7 +261,26 @@ def _person_keys(identities: set[str]) -> dict[str, str]:
         longer = [other for other, full in words.items() if len(short) >= 2 and _shortens(short, full)]
         person = max(longer, key=lambda other: (len(words[other]), other)) if longer else identity
         keys[identity] = spelling[tuple(words[person])]
-    return keys
+    return _one_transliteration(keys, words, weight_of)
+
+
+def _one_transliteration(keys: dict[str, str], words: dict[str, list[str]], weight_of: dict[str, float]
+                         ) -> dict[str, str]:
+    """Keys that write one name in two transliterations ("Mohammed Abdulsalam", "Mohammed Abdul-Salam",
+    "Abdelkader al-Mourtada", "Abdulqader al-Murtada") -> the one most reports use: first names alike,
+    the rest alike letter for letter once spaces and hyphens are set aside."""
+    weight = {key: sum(weight_of[i] for i, k in keys.items() if k == key) for key in set(keys.values())}
+    merged: dict[str, str] = {}
+    for key in sorted(weight, key=lambda name: (-weight[name], name.isascii(), name)):
+        kept = dict.fromkeys(merged.values())
+        merged[key] = next((other for other in kept if _transliterations(words[key], words[other])), key)
+    return {identity: merged[key] for identity, key in keys.items()}
+
+
+def _transliterations(one: list[str], other: list[str]) -> bool:
+    return (len(one) >= 2 and len(other) >= 2
+            and SequenceMatcher(None, one[0], other[0]).ratio() >= FIRST_NAME_SIMILARITY
+            and SequenceMatcher(None, "".join(one[1:]), "".join(other[1:])).ratio() >= SURNAME_SIMILARITY)
 
 
 def _full(name: str, identity: str) -> str:

@@ -135,6 +135,17 @@ def test_names_that_differ_only_by_accents_are_one_person_spelt_with_them():
     assert [p.name for p in event.participants] == ["Juan Guaidó"]
 
 
+def test_two_transliterations_of_a_name_are_one_person_but_two_names_alike_are_not():
+    event = event_of(negotiator("a", 8, "Mohammed Abdulsalam", "en"), negotiator("b", 9, "Mohammed Abdul-Salam"),
+                     negotiator("c", 10, "Abdulqader al-Murtada", "en"), negotiator("d", 11, "Abdelkader al-Mourtada"))
+    assert len(event.participants) == 2
+    event = event_of(negotiator("a", 8, "Kim Jong Un", "en"), negotiator("b", 9, "Kim Jong Il", "en"))
+    assert len(event.participants) == 2
+    event = event_of(negotiator("a", 8, "Ararat Mirzoïan", "en"), negotiator("b", 9, "Ararat Mirzoyan", "en"),
+                     negotiator("c", 10, "Ararat Mirzoyan", "en"))
+    assert [p.name for p in event.participants] == ["Ararat Mirzoyan"]  # the spelling most reports use
+
+
 def test_an_event_of_a_type_without_rounds_has_none_whatever_a_report_numbered():
     """A report of a call that read the eighth round of the talks it was about as its own round."""
     calls = [EventFrame(event_type="phone_call", parties=["FR", "IR"]) for _ in range(2)]
