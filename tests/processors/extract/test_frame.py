@@ -547,3 +547,9 @@ def test_a_us_state_the_ner_finds_is_in_the_united_states():
     frame = _frame("Pourparlers de paix dans l'Ohio\n\nLes délégations bosniaque, croate et serbe ont ouvert mercredi "
                    "des négociations de paix dans l'Ohio, sur une base aérienne.", "fr")
     assert frame.location.country == "US"
+
+
+def test_a_place_the_gazetteer_lacks_is_in_the_country_of_the_demonym_before_it():
+    frame = _frame("Lebanon and Israel resume talks\n\nThe two delegations met on Wednesday at a U.N. base in the "
+                   "southern Lebanese border town of Naqoura for talks on their maritime border.", "en")
+    assert (frame.location.place, frame.location.country) == ("Naqoura", "LB")

@@ -36,7 +36,7 @@ def find_location(doc: Doc, text: str, gazetteer: Gazetteer, sentences: list[Sen
     candidates: list[tuple[float, GazetteerEntry]] = []
     ents = doc_ents(doc)
     mentions = [(ent.start_char, entry, _venue_weight(text, ent, cues, entry, sentences, gazetteer, language))
-                for ent in ents if (entry := _place_or_country(ents, ent, gazetteer))]
+                for ent in ents if (entry := _place_or_country(ents, ent, gazetteer, text, language))]
     mentions += _dateline(text, sentences, gazetteer)
     for start, entry, venue_weight in mentions:
         if not venue_weight:
@@ -65,13 +65,26 @@ def _country_key(entry: GazetteerEntry) -> str:
     return entry.canonical if entry.kind == "country" else entry.country or f"place:{entry.canonical}"
 
 
-def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer) -> GazetteerEntry | None:
+def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer, text: str,
+                      language: str) -> GazetteerEntry | None:
     entry = gazetteer.entry(ent.ent_id_) if ent.ent_id_ else gazetteer.lookup(ent.text)
     name = ent.text.strip()  # NER spans may swallow a paragraph break
     # A nationality taken for a place ("Lettre aux Français") is no venue.
     if entry is None and ent.label_ == "LOC" and name[:1].isupper() and not gazetteer.is_demonym(name):
-        return GazetteerEntry("place", name, name, _country_after(ents, ent.end_char, gazetteer))
+        country = _country_after(ents, ent.end_char, gazetteer) or _demonym_before(text, ent.start_char, gazetteer, language)
+        return GazetteerEntry("place", name, name, country)
     return entry if entry and entry.kind in ("place", "country") else None
+
+
+_OF_BEFORE = re.compile(r"((?:\w+\s+){1,3})(?:of|de|d)\s*$")  # on folded text: "lebanese border town of"
+
+
+def _demonym_before(text: str, start: int, gazetteer: Gazetteer, language: str) -> str | None:
+    """The country of a demonym a few words before an unknown place and "of" ("the southern Lebanese
+    town of Naqoura", "la ville syrienne de Kobané")."""
+    words = _OF_BEFORE.search(fold(text[max(0, start - 50):start]))
+    codes = [gazetteer.demonym(word, language) for word in words.group(1).split()] if words else []
+    return next((code for code in codes if code), None)
 
 
 def _venue_weight(text: str, ent: Span, cues: Cues, entry: GazetteerEntry, sentences: list[Sentence],
