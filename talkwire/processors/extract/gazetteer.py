@@ -254,7 +254,8 @@ def _add_world_places(gazetteer: Gazetteer, data: dict[str, Any]) -> None:
             gazetteer.add(entry, _alternate_names(entry.name, city["alternatenames"], skip,
                                                   data["min_alternate_similarity"]))
     for state in geonames.get_us_states().values():  # "dans l'Ohio": a place the NER finds, in the US
-        gazetteer.add_lookup_only(GazetteerEntry("place", state["name"], state["name"], "US", state["name"]), state["name"])
+        name = state["name"]
+        gazetteer.add_lookup_only(GazetteerEntry("place", name, name, "US", region=name), name)
 
 
 def _alternate_names(name: str, alternates: list[str], skip: set[str], similarity: float) -> list[str]:

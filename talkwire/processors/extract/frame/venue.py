@@ -71,7 +71,8 @@ def _place_or_country(ents: tuple[Span, ...], ent: Span, gazetteer: Gazetteer, t
     name = ent.text.strip()  # NER spans may swallow a paragraph break
     # A nationality taken for a place ("Lettre aux Français") is no venue.
     if entry is None and ent.label_ == "LOC" and name[:1].isupper() and not gazetteer.is_demonym(name):
-        country = _country_after(ents, ent.end_char, gazetteer) or _demonym_before(text, ent.start_char, gazetteer, language)
+        country = (_country_after(ents, ent.end_char, gazetteer)
+                   or _demonym_before(text, ent.start_char, gazetteer, language))
         return GazetteerEntry("place", name, name, country)
     return entry if entry and entry.kind in ("place", "country") else None
 
