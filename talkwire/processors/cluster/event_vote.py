@@ -269,11 +269,15 @@ def _one_transliteration(keys: dict[str, str], words: dict[str, list[str]], weig
     """Keys that write one name in two transliterations ("Mohammed Abdulsalam", "Mohammed Abdul-Salam",
     "Abdelkader al-Mourtada", "Abdulqader al-Murtada") -> the one most reports use: first names alike,
     the rest alike letter for letter once spaces and hyphens are set aside."""
-    weight = {key: sum(weight_of[i] for i, k in keys.items() if k == key) for key in set(keys.values())}
+    weight: dict[str, float] = {}
+    for identity, key in keys.items():
+        weight[key] = weight.get(key, 0.0) + weight_of[identity]
+    kept: list[str] = []  # one key per person, most named first
     merged: dict[str, str] = {}
     for key in sorted(weight, key=lambda name: (-weight[name], name.isascii(), name)):
-        kept = dict.fromkeys(merged.values())
         merged[key] = next((other for other in kept if _transliterations(words[key], words[other])), key)
+        if merged[key] == key:
+            kept.append(key)
     return {identity: merged[key] for identity, key in keys.items()}
 
 

@@ -59,13 +59,15 @@ def drop_other_bearers(doc: Doc) -> Doc:
     stopwords = _name_stopwords()
     kept = []
     for ent in doc.ents:
-        if (len(ent) == 1 and ent.ent_id_.startswith("person:") and ent.end < len(doc)
+        person = ent.ent_id_.startswith("person:")
+        before = doc[ent.start - 1] if ent.start > 0 else None
+        named_before = before is not None and _name_word(before, stopwords) and before.ent_iob_ != "I"
+        if (len(ent) == 1 and person and ent.end < len(doc)
                 and _name_word(doc[ent.end], stopwords) and doc[ent.end].ent_iob_ != "B"):
             doc[ent.start].ent_id_ = ""  # a span the model makes from here would inherit the token's id
-        elif (ent.ent_id_.startswith("person:") and ent.start > 0 and _name_word(doc[ent.start - 1], stopwords)
-              and doc[ent.start - 1].ent_iob_ != "I" and _first_name_variant(doc[ent.start - 1].text, ent.ent_id_)):
+        elif person and named_before and _first_name_variant(before.text, ent.ent_id_):
             kept.append(Span(doc, ent.start - 1, ent.end, label=ent.label, span_id=ent.ent_id))
-        elif len(ent) == 1 and ent.ent_id_.startswith("person:") and _after_other_first_name(doc, ent.start, stopwords):
+        elif len(ent) == 1 and person and named_before and _opens_no_sentence(before):
             doc[ent.start].ent_id_ = ""  # "Zoran Dacic" is not Ivica Dacic: the model reads the name
         else:
             kept.append(ent)
@@ -73,12 +75,9 @@ def drop_other_bearers(doc: Doc) -> Doc:
     return doc
 
 
-def _after_other_first_name(doc: Doc, start: int, stopwords: frozenset[str]) -> bool:
-    """Whether a known surname follows a name word that opens no sentence ("Zoran" in "with Zoran Dacic";
-    not "Meanwhile" in ". Meanwhile Dacic"): another bearer of the surname."""
-    before = doc[start - 1] if start > 0 else None
-    return (before is not None and _name_word(before, stopwords) and before.ent_iob_ != "I"
-            and before.i > 0 and not doc[before.i - 1].is_punct and not doc[before.i - 1].is_space)
+def _opens_no_sentence(token) -> bool:
+    """A first name ("Zoran" in "with Zoran Dacic"), not a capitalised sentence opener (". Meanwhile Dacic")."""
+    return token.i > 0 and not token.nbor(-1).is_punct and not token.nbor(-1).is_space
 
 
 def _first_name_variant(word: str, person_id: str) -> bool:

@@ -168,10 +168,15 @@ def test_title_opening_place_and_dateline_are_weak_venues():
     assert dateline.location.place == "Madrid"
 
 
-def test_a_dateline_place_the_gazetteer_lacks_is_in_the_country_it_gives():
-    frame = _frame("Les ministres du G7 s'engagent sur l'Ukraine\n\nGSTAAD (Suisse) (AFP) - Les ministres des Affaires "
-                   "étrangères du G7 se sont engagés lundi à soutenir l'Ukraine.", "fr")
-    assert (frame.location.place, frame.location.country) == ("Gstaad", "CH")
+@pytest.mark.parametrize(("language", "text", "place", "country"), [
+    ("fr", "Les ministres du G7 s'engagent sur l'Ukraine\n\nGSTAAD (Suisse) (AFP) - Les ministres des Affaires "
+           "étrangères du G7 se sont engagés lundi à soutenir l'Ukraine.", "Gstaad", "CH"),  # the dateline's country
+    ("en", "Lebanon and Israel resume talks\n\nThe two delegations met on Wednesday at a U.N. base in the southern "
+           "Lebanese border town of Naqoura for talks on their maritime border.", "Naqoura", "LB"),  # a demonym before
+])
+def test_a_place_the_gazetteer_lacks_is_in_the_country_the_text_gives(language, text, place, country):
+    frame = _frame(text, language)
+    assert (frame.location.place, frame.location.country) == (place, country)
 
 
 @pytest.mark.parametrize(("language", "text"), [
@@ -547,9 +552,3 @@ def test_a_us_state_the_ner_finds_is_in_the_united_states():
     frame = _frame("Pourparlers de paix dans l'Ohio\n\nLes délégations bosniaque, croate et serbe ont ouvert mercredi "
                    "des négociations de paix dans l'Ohio, sur une base aérienne.", "fr")
     assert frame.location.country == "US"
-
-
-def test_a_place_the_gazetteer_lacks_is_in_the_country_of_the_demonym_before_it():
-    frame = _frame("Lebanon and Israel resume talks\n\nThe two delegations met on Wednesday at a U.N. base in the "
-                   "southern Lebanese border town of Naqoura for talks on their maritime border.", "en")
-    assert (frame.location.place, frame.location.country) == ("Naqoura", "LB")
